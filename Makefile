@@ -28,7 +28,7 @@ BZIMAGE = $(B)/obj/$(1)/arch/x86/boot/bzImage
 # trees share cache entries for every file the series does not change.
 export CCACHE_BASEDIR := $(B)
 export CCACHE_NOHASHDIR := 1
-KMAKE = $(MAKE) -s -C $(1) O=$(2) -j$(JOBS) CC="ccache gcc" KBUILD_BUILD_TIMESTAMP=privnode
+KMAKE = $(MAKE) -s -C $(1) O=$(2) -j$(JOBS) CC="ccache gcc"
 
 # Guest test targets run by "make check"; RUN=... overrides (make vm-test RUN=topology).
 CHECK_TARGETS := topology
@@ -52,8 +52,8 @@ check: deps
 demo: initramfs
 	@tools/testing/vm/run-vm.sh --kernel $(call BZIMAGE,$(VARIANT)) \
 		--initrd $(B)/vm/$(VARIANT)/initramfs.cpio --log $(B)/logs/demo \
-		--mode demo --live --timeout 600 >/dev/null; \
-	 rc=$$?; echo "demo: console log in build/logs/demo.console"; exit $$rc
+		--mode demo --live --append quiet --timeout 600; \
+	 rc=$$?; echo "demo: full console log in build/logs/demo.console"; exit $$rc
 
 ## deps              install build and test dependencies (apt-get)
 deps:

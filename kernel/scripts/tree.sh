@@ -16,7 +16,7 @@ stamp=$tree/.git/privnode-applied
 git_t() { git -C "$tree" "$@"; }
 
 series_hash() {
-	(cd "$patches" && cat series && grep -v '^#' series | xargs -r cat) | sha256sum | cut -d' ' -f1
+	(cd "$patches" && cat series && { grep -v '^#' series || true; } | xargs -r cat) | sha256sum | cut -d' ' -f1
 }
 
 apply_series() {

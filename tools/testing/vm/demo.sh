@@ -12,16 +12,21 @@ done
 	printf '  %-18s %s\n' "has_memory_private:" "$(cat $nodes/has_memory_private)"
 
 echo
-printf '  %-5s %-6s %10s %10s  %s\n' node cpus "MemTotal" "MemFree" "memory blocks"
+bs=$(cat /sys/devices/system/memory/block_size_bytes)
+printf '  %-5s %-6s %10s %10s  %s\n' node cpus "MemTotal" "MemFree" \
+	"memory blocks ($((0x$bs >> 20)) MiB each)"
 for d in $nodes/node[0-9]*; do
 	n=${d##*node}
 	total=$(awk '/MemTotal/ {print $4 " kB"}' $d/meminfo)
 	free=$(awk '/MemFree/ {print $4 " kB"}' $d/meminfo)
-	blocks=
-	for b in $d/memory[0-9]*; do
-		[ -e "$b" ] || continue
-		blocks="$blocks ${b##*/}=$(cat $b/state)"
-	done
+	# "memory32-35 offline": block ranges with their state, in block order
+	blocks=$(for b in $d/memory[0-9]*; do
+			[ -e "$b" ] && echo "${b##*memory} $(cat $b/state)"
+		done | sort -n | awk '
+		function flush() { if (lo != "") printf " memory%s%s %s", lo, (hi != lo ? "-" hi : ""), st }
+		$2 != st || $1 != hi + 1 { flush(); lo = $1; st = $2 }
+		{ hi = $1 }
+		END { flush() }')
 	printf '  %-5s %-6s %10s %10s %s\n' "$n" "$(cat $d/cpulist)" "$total" "$free" "${blocks:- (none)}"
 done
 

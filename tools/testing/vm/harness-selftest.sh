@@ -32,8 +32,8 @@ prove() {	# name target must-match...
 }
 
 prove "a failing guest test turns the run red" harness-fail \
-	'^ok - harness-fail/fails_on_purpose: passes' \
-	'^not ok - harness-fail/fails_on_purpose: fails_on_purpose' \
+	'^ok - harness-fail/fails_on_purpose: global.passes$' \
+	'^not ok - harness-fail/fails_on_purpose: global.fails_on_purpose$' \
 	'^ok - guest: ran to completion \(verdict 1\)'
 prove "a kernel WARN turns the run red" harness-warn \
 	'^ok - harness-warn/warn_splat.sh: harness_warn loaded' \
