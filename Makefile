@@ -146,7 +146,7 @@ host:
 	@$(MAKE) -s -C userspace OUT=$(B)/userspace
 
 ## host-test         run the userspace unit tests (with sanitizers)
-host-test:
+host-test: tree
 	@$(MAKE) -s -C userspace OUT=$(B)/userspace test
 
 ## clean             remove build products but keep build/linux and ccache

@@ -35,9 +35,9 @@ step() {
 	return $rc
 }
 
+step tree "kernel: base tree + series applied with git am" 0 make -s tree
 step host "host: userspace builds with -Wall -Wextra -Werror" 0 make -s host
 step host-test "host: unit tests" 1 make -s host-test
-step tree "kernel: base tree + series applied with git am" 0 make -s tree
 step checkpatch "kernel: checkpatch" 1 make -s checkpatch
 if step kernel "kernel: patched kernel builds, every config symbol survived" 0 make -s kernel; then
 	step guest "guest suite" 1 make -s vm-test
