@@ -17,7 +17,8 @@ comma := ,
 # DEBUG=1 selects the debug kernel (KASAN, lockdep, DEBUG_VM, ...).
 DEBUG ?=
 VARIANT := patched$(if $(DEBUG),-debug)
-FRAGMENTS := $(TOP)/kernel/configs/base.config $(if $(DEBUG),$(TOP)/kernel/configs/debug.config)
+FRAGMENTS := $(TOP)/kernel/configs/base.config $(TOP)/kernel/configs/privnode.config \
+	$(if $(DEBUG),$(TOP)/kernel/configs/debug.config)
 
 SRC_patched := $(B)/linux
 SRC_base := $(B)/linux-base
@@ -75,7 +76,9 @@ export:
 checkpatch: tree
 	@kernel/scripts/checkpatch.sh
 
-$(call OBJ,$(VARIANT))/.config: $(FRAGMENTS) | tree
+# Regenerated when a fragment changes or the series is re-applied (a patch
+# may add Kconfig symbols); kbuild then rebuilds only what the change affects.
+$(call OBJ,$(VARIANT))/.config: $(FRAGMENTS) $(wildcard $(SRC_patched)/.git/privnode-applied) | tree
 	@echo "config: $(VARIANT) (tinyconfig + $(notdir $(FRAGMENTS)))"
 	@kernel/scripts/config.sh $(SRC_patched) $(call OBJ,$(VARIANT)) $(FRAGMENTS)
 

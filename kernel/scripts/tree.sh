@@ -57,8 +57,11 @@ prepare() {
 		sed -i '/^# Debian packaging: ignore everything/,$d' "$tree/.gitignore"
 		sed -i '${/^#$/d}' "$tree/.gitignore"
 		git_t init -q
-		git_t config user.name "privnode build"
-		git_t config user.email "build@privnode.invalid"
+		# git am needs a committer; authors come from the patches.
+		if ! git config user.email >/dev/null; then
+			git_t config user.name "privnode build"
+			git_t config user.email "build@privnode.invalid"
+		fi
 		git_t config gc.auto 0
 		git_t add -A
 		git_t commit -q -m "Debian $BASE_PKG $BASE_VERSION"

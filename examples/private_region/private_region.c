@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * private_region: the smallest complete owner of a private memory node.
+ *
+ * A walk-through for driver writers (Documentation/driver-api.rst follows
+ * this file).  The driver takes one physical memory range, hotplugs it as
+ * private node @nid and counts what happens to the folios it hands out:
+ *
+ *   insmod private_region.ko nid=2 start=0x100000000 size=0x20000000 borrow=1
+ *
+ * A real driver learns its range from its device (a CXL region, a PCI BAR,
+ * firmware tables).  In the project's QEMU guest the range is a pc-dimm
+ * that ACPI already added as offline memory at boot; with borrow=1 the
+ * driver removes it from the ordinary memory map first and adds it back,
+ * offline and ordinary again, when it is unloaded.
+ *
+ * debugfs (/sys/kernel/debug/private_region/):
+ *   alloc      write N: allocate N folios of order alloc_order on the node
+ *   free       write N: free N of the folios the driver holds
+ *   stats      allocated, freed (seen by free_folio), split, held
+ */
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/node_private.h>
+
+static int nid = NUMA_NO_NODE;
+module_param(nid, int, 0444);
+MODULE_PARM_DESC(nid, "node to make private");
+
+static unsigned long long start;
+module_param(start, ullong, 0444);
+MODULE_PARM_DESC(start, "physical start of the range (memory-block aligned)");
+
+static unsigned long long size;
+module_param(size, ullong, 0444);
+MODULE_PARM_DESC(size, "size of the range (memory-block aligned)");
+
+static bool borrow;
+module_param(borrow, bool, 0444);
+MODULE_PARM_DESC(borrow, "the range is present and offline: take it over and give it back on unload");
+
+static unsigned long ops_flags;
+module_param(ops_flags, ulong, 0444);
+MODULE_PARM_DESC(ops_flags, "NP_OPS_* services to opt into");
+
+static unsigned int alloc_order;
+module_param(alloc_order, uint, 0644);
+MODULE_PARM_DESC(alloc_order, "order of the folios the alloc file allocates");
+
+/*
+ * Counters the tests compare: every folio the node hands out must come back
+ * through free_folio exactly once, split folios included.
+ */
+static atomic_long_t nr_allocated, nr_freed, nr_split;
+
+/* Folios the driver holds, allocated through debugfs. */
+static LIST_HEAD(held);
+static unsigned long nr_held;
+static DEFINE_MUTEX(held_lock);
+
+static struct node_private np = { .owner = KBUILD_MODNAME };
+static struct dentry *dir;
+
+/*
+ * Called for every folio of the node whose last reference goes away, in
+ * any context.  Returning false lets the page allocator take the folio
+ * back; a driver that keeps its own pool would take it and return true.
+ */
+static bool private_region_free_folio(struct folio *folio)
+{
+	atomic_long_inc(&nr_freed);
+	return false;
+}
+
+/* A folio of ours was split: each new folio will be freed on its own. */
+static void private_region_folio_split(struct folio *folio,
+				       struct folio *new_folio)
+{
+	atomic_long_inc(&nr_split);
+	atomic_long_inc(&nr_allocated);
+}
+
+static struct node_private_ops ops = {
+	.free_folio = private_region_free_folio,
+	.folio_split = private_region_folio_split,
+};
+
+static ssize_t alloc_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	/* Private memory is onlined ZONE_MOVABLE: ask for movable highmem. */
+	const gfp_t gfp = GFP_PRIVATE | GFP_HIGHUSER_MOVABLE | __GFP_NOWARN;
+	unsigned int order = READ_ONCE(alloc_order);
+	unsigned long n, i;
+	struct folio *folio;
+	int ret;
+
+	ret = kstrtoul_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		folio = folio_alloc_node(gfp, order, nid);
+		if (!folio)
+			return i ? count : -ENOMEM;
+		/* GFP_PRIVATE must never leave the node. */
+		if (WARN_ON_ONCE(folio_nid(folio) != nid)) {
+			folio_put(folio);
+			return -EIO;
+		}
+		atomic_long_inc(&nr_allocated);
+		mutex_lock(&held_lock);
+		list_add_tail(&folio->lru, &held);
+		nr_held++;
+		mutex_unlock(&held_lock);
+	}
+	return count;
+}
+
+/* Free up to @n held folios; returns how many were freed. */
+static unsigned long free_held(unsigned long n)
+{
+	struct folio *folio;
+	unsigned long done = 0;
+
+	mutex_lock(&held_lock);
+	while (done < n && !list_empty(&held)) {
+		folio = list_first_entry(&held, struct folio, lru);
+		list_del(&folio->lru);
+		nr_held--;
+		folio_put(folio);
+		done++;
+	}
+	mutex_unlock(&held_lock);
+	return done;
+}
+
+static ssize_t free_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	unsigned long n;
+	int ret;
+
+	ret = kstrtoul_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	free_held(n);
+	return count;
+}
+
+static const struct file_operations alloc_fops = {
+	.owner = THIS_MODULE,
+	.write = alloc_write,
+};
+
+static const struct file_operations free_fops = {
+	.owner = THIS_MODULE,
+	.write = free_write,
+};
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "allocated %ld\n", atomic_long_read(&nr_allocated));
+	seq_printf(m, "freed %ld\n", atomic_long_read(&nr_freed));
+	seq_printf(m, "split %ld\n", atomic_long_read(&nr_split));
+	mutex_lock(&held_lock);
+	seq_printf(m, "held %lu\n", nr_held);
+	mutex_unlock(&held_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int __init private_region_init(void)
+{
+	int ret;
+
+	if (nid < 0 || !size)
+		return -EINVAL;
+
+	/*
+	 * Step 0 (QEMU only): the DIMM is present but offline; remove it from
+	 * the ordinary memory map so it can be added back as private memory.
+	 */
+	if (borrow) {
+		ret = remove_memory(start, size);
+		if (ret) {
+			pr_err("cannot take over [%#llx+%#llx]: %d\n", start, size, ret);
+			return ret;
+		}
+	}
+
+	/*
+	 * Step 1: register as the node's owner and hotplug the range.  The
+	 * node becomes N_MEMORY_PRIVATE: only GFP_PRIVATE/__GFP_PRIVATE
+	 * allocations reach it.  Private memory is always ZONE_MOVABLE.
+	 */
+	ret = add_private_memory_driver_managed(nid, start, size,
+						"System RAM (private_region)",
+						MHP_NONE, MMOP_ONLINE_MOVABLE, &np);
+	if (ret) {
+		pr_err("adding [%#llx+%#llx] to node %d failed: %d\n",
+		       start, size, nid, ret);
+		goto give_back;
+	}
+
+	/*
+	 * Step 2: publish callbacks and the mm services to opt into.  The
+	 * kernel refuses inconsistent flags (-EINVAL) and services it does
+	 * not implement for private nodes (-EOPNOTSUPP).
+	 */
+	ops.flags = ops_flags;
+	ret = node_private_set_ops(&np, &ops);
+	if (ret) {
+		pr_err("node %d: ops flags %#lx refused: %d\n", nid, ops_flags, ret);
+		goto remove;
+	}
+
+	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("alloc", 0200, dir, NULL, &alloc_fops);
+	debugfs_create_file("free", 0200, dir, NULL, &free_fops);
+	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
+	pr_info("node %d is private: [%#llx+%#llx], services %#lx\n",
+		nid, start, size, ops_flags);
+	return 0;
+
+remove:
+	offline_and_remove_private_memory(nid, start, size);
+	node_private_unregister(&np);
+give_back:
+	if (borrow)
+		add_memory(nid, start, size, MHP_NONE);
+	return ret;
+}
+
+static void __exit private_region_exit(void)
+{
+	int ret;
+
+	debugfs_remove_recursive(dir);
+
+	/* Teardown is the reverse: our folios first, then memory, ops, owner. */
+	free_held(ULONG_MAX);
+	ret = offline_and_remove_private_memory(nid, start, size);
+	if (ret) {
+		/* Folios still in use: leave everything registered. */
+		pr_err("node %d: removing memory failed: %d, node stays private\n",
+		       nid, ret);
+		return;
+	}
+	WARN_ON(node_private_clear_ops(&np));
+	WARN_ON(node_private_unregister(&np));
+	if (borrow)
+		add_memory(nid, start, size, MHP_NONE);
+	pr_info("node %d released: allocated %ld freed %ld split %ld\n", nid,
+		atomic_long_read(&nr_allocated), atomic_long_read(&nr_freed),
+		atomic_long_read(&nr_split));
+}
+
+module_init(private_region_init);
+module_exit(private_region_exit);
+MODULE_DESCRIPTION("Example owner of a private memory node");
+MODULE_LICENSE("GPL");
