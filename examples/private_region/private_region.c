@@ -104,7 +104,7 @@ static ssize_t alloc_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
-		folio = folio_alloc_node(gfp, order, nid);
+		folio = __folio_alloc_node(gfp, order, nid);
 		if (!folio)
 			return i ? count : -ENOMEM;
 		/* GFP_PRIVATE must never leave the node. */

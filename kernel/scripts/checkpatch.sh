@@ -4,6 +4,9 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tree=$top/build/linux
+# checkpatch runs scripts/spdxcheck.py with the first python3 on PATH; it
+# needs Debian's python3-ply, so prefer Debian's python3 over any other.
+export PATH=/usr/bin:$PATH
 fail=0 n=0
 while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac

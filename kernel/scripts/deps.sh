@@ -6,8 +6,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/kernel/BASE"
 
 pkgs=(gcc make bc bison flex libelf-dev libssl-dev libc6-dev cpio kmod
-      busybox-static qemu-system-x86 ccache stress-ng git xz-utils
-      python3 perl rsync dwarves)
+      busybox-static qemu-system-x86 ccache stress-ng libnuma-dev git xz-utils
+      python3 python3-ply perl rsync dwarves)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -13,7 +13,7 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,usr/bin,lib/privnode,proc,sys,dev,tmp,etc,tests,modules,root}
 cp /bin/busybox "$root/bin/busybox"
 install -m 755 "$here/init" "$root/init"
-install -m 755 "$here/run-tests.sh" "$here/demo.sh" "$root/lib/privnode/"
+install -m 755 "$here/run-tests.sh" "$here/demo.sh" "$here/guest-lib.sh" "$root/lib/privnode/"
 cp -a "$tests"/. "$root/tests/"
 [ -n "$modules" ] && [ -d "$modules" ] && cp -a "$modules"/. "$root/modules/"
 
