@@ -37,7 +37,8 @@ RUN ?= $(CHECK_TARGETS)
 VM_TIMEOUT ?= 1200
 
 .PHONY: all help deps tree tree-reset export checkpatch config kernel kernel-base \
-	modules tests initramfs host host-test check demo vm-test shell \
+	modules tests initramfs host host-test check demo vm-test shell bisect-check \
+	bench bench-progs \
 	harness-selftest clean distclean
 
 all: kernel
@@ -95,6 +96,10 @@ kernel: tree config
 	@$(call KMAKE,$(SRC_patched),$(call OBJ,$(VARIANT))) bzImage modules
 	@kernel/scripts/verify-config.sh $(call OBJ,$(VARIANT))/.config $(FRAGMENTS)
 
+## bisect-check      build the kernel at every patch of the series (slow)
+bisect-check: tree
+	@kernel/scripts/bisect-check.sh $(FRAGMENTS)
+
 ## kernel-base       build the unpatched base with the same configuration
 kernel-base: tree $(call OBJ,base)/.config
 	@echo "kernel: building base"
@@ -111,7 +116,7 @@ define build_modules
 		$(MAKE) -s -C $(call OBJ,$(1)) M=$(B)/modules/$(1)/$$n CC="ccache gcc" modules || exit 1; \
 	done
 	@rm -f $(B)/vm/$(1)/modules/*.ko
-	@find $(B)/modules/$(1) -name '*.ko' -exec cp {} $(B)/vm/$(1)/modules/ \;
+	@find $(B)/modules/$(1) $(call OBJ,$(1)) -name '*.ko' -exec cp {} $(B)/vm/$(1)/modules/ \;
 endef
 
 ## modules           build test modules and example drivers for the kernel
@@ -138,6 +143,19 @@ shell: initramfs
 	@tools/testing/vm/run-vm.sh --kernel $(call BZIMAGE,$(VARIANT)) \
 		--initrd $(B)/vm/$(VARIANT)/initramfs.cpio --log $(B)/logs/shell \
 		--mode shell --live --timeout 86400 --interactive
+
+## bench             page-fault cost: patched vs unpatched base, ratios (-icount)
+bench: kernel-base bench-progs initramfs
+	@tools/testing/vm/mkinitramfs.sh $(B)/vm/base/initramfs.cpio $(B)/tests
+	@tools/testing/bench/run-bench.sh
+
+# Benchmark programs live in tools/testing/bench; the guest runs them as
+# the targets "bench" (plain) and "bench-private" (with node 2 private).
+bench-progs: tree
+	@mkdir -p $(B)/tests/bench $(B)/tests/bench-private
+	@gcc -static -O2 -Wall -Wextra -Werror -o $(B)/tests/bench/fault_bench \
+		tools/testing/bench/fault_bench.c -lnuma
+	@install -m 755 tools/testing/bench/with_private_node.sh $(B)/tests/bench-private/
 
 ## harness-selftest  prove a failing guest test and a kernel WARN turn a run red
 harness-selftest: initramfs

@@ -17,6 +17,8 @@
  * debugfs (/sys/kernel/debug/private_region/):
  *   alloc      write N: allocate N folios of order alloc_order on the node
  *   free       write N: free N of the folios the driver holds
+ *   map        mmap() it: each page of the mapping is a fresh page of the
+ *              node, owned by the mapping alone (freed at munmap or exit)
  *   stats      allocated, freed (seen by free_folio), split, held
  */
 #include <linux/debugfs.h>
@@ -152,6 +154,39 @@ static ssize_t free_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
+/*
+ * Hand pages of the node to userspace.  vm_insert_page() takes its own
+ * reference, and the driver drops the allocation's, so the mapping is the
+ * pages' only user: unmapping or exiting frees them, through free_folio.
+ */
+static int map_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	const gfp_t gfp = GFP_PRIVATE | GFP_HIGHUSER_MOVABLE | __GFP_ZERO |
+			  __GFP_NOWARN;
+	unsigned long addr;
+	struct page *page;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		page = alloc_pages_node(nid, gfp, 0);
+		if (!page)
+			return -ENOMEM;
+		atomic_long_inc(&nr_allocated);
+		ret = vm_insert_page(vma, addr, page);
+		put_page(page);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static const struct file_operations map_fops = {
+	.owner = THIS_MODULE,
+	.mmap = map_mmap,
+};
+
 static const struct file_operations alloc_fops = {
 	.owner = THIS_MODULE,
 	.write = alloc_write,
@@ -222,6 +257,8 @@ static int __init private_region_init(void)
 	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("alloc", 0200, dir, NULL, &alloc_fops);
 	debugfs_create_file("free", 0200, dir, NULL, &free_fops);
+	/* The _unsafe variant keeps ->mmap (debugfs's full proxy has none). */
+	debugfs_create_file_unsafe("map", 0600, dir, NULL, &map_fops);
 	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
 	pr_info("node %d is private: [%#llx+%#llx], services %#lx\n",
 		nid, start, size, ops_flags);

@@ -7,6 +7,7 @@
 set -euo pipefail
 out=$1 tests=$2 modules=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$(dirname "$out")"
 root=$(mktemp -d "${out%.cpio}.root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
