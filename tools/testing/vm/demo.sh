@@ -49,7 +49,7 @@ echo
 
 echo "=== Making node 2 a private node ==="
 set -- $(dimm_range 2)
-echo "\$ insmod private_region.ko nid=2 start=$1 size=$2 borrow=1"
+printf '$ insmod private_region.ko nid=2 start=%#x size=%#x borrow=1\n' "$1" "$2"
 insmod /modules/private_region.ko nid=2 start="$1" size="$2" borrow=1 || exit 1
 printf '  has_memory_private: %s   (has_memory: %s)\n' \
 	"$(cat $nodes/has_memory_private)" "$(cat $nodes/has_memory)"
