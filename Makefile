@@ -98,7 +98,7 @@ kernel: tree config
 
 ## bisect-check      build the kernel at every patch of the series (slow)
 bisect-check: tree
-	@kernel/scripts/bisect-check.sh $(FRAGMENTS)
+	@FROM=$(FROM) kernel/scripts/bisect-check.sh $(FRAGMENTS)
 
 ## kernel-base       build the unpatched base with the same configuration
 kernel-base: tree $(call OBJ,base)/.config
