@@ -281,13 +281,14 @@ static void __exit private_region_exit(void)
 
 	/* Teardown is the reverse: our folios first, then memory, ops, owner. */
 	free_held(ULONG_MAX);
+	/*
+	 * Nothing else can hold our folios: mappings made through the map
+	 * file keep the file, and so this module, pinned.  Should removal
+	 * fail anyway, the callbacks would outlive the module; say so loudly.
+	 */
 	ret = offline_and_remove_private_memory(nid, start, size);
-	if (ret) {
-		/* Folios still in use: leave everything registered. */
-		pr_err("node %d: removing memory failed: %d, node stays private\n",
-		       nid, ret);
+	if (WARN(ret, "node %d: removing memory failed: %d\n", nid, ret))
 		return;
-	}
 	WARN_ON(node_private_clear_ops(&np));
 	WARN_ON(node_private_unregister(&np));
 	if (borrow)
