@@ -87,12 +87,16 @@ case $rc in
 *) echo "not ok - guest: QEMU exited with status $rc, guest crashed or panicked (see $console)" ;;
 esac
 
-splat='BUG:|WARNING:|KASAN|Oops|Call Trace|lockdep|possible circular locking|possible recursive locking|Kernel panic'
+# Lockdep reports are matched by their headlines: a debug kernel's boot log
+# says "RCU lockdep checking is enabled" and prints MAX_LOCKDEP_* limits.
+splat='BUG:|WARNING:|KASAN|Oops|Call Trace|Kernel panic'
+splat+='|possible circular locking|possible recursive locking|inconsistent lock state'
+splat+='|lock inversion|DEBUG_LOCKS_WARN_ON|lockdep is turned off|suspicious RCU usage'
 if grep -aqE "$splat" "$console"; then
 	echo "not ok - guest: kernel console has splats (see $console):"
 	grep -aE -B2 -A12 "$splat" "$console" | head -40 | sed 's/^/#   /'
 else
-	echo "ok - guest: kernel console free of BUG/WARNING/KASAN/lockdep/Oops/Call Trace"
+	echo "ok - guest: kernel console free of BUG/WARNING/KASAN/lockdep reports/Oops/Call Trace"
 fi
 }
 report > "$log.tap"
