@@ -19,7 +19,13 @@
  *   free       write N: free N of the folios the driver holds
  *   map        mmap() it: each page of the mapping is a fresh page of the
  *              node, owned by the mapping alone (freed at munmap or exit)
- *   stats      allocated, freed (seen by free_folio), split, held
+ *   stats      allocated, freed (seen by free_folio), split, held,
+ *              migrate_to (batches routed through our migrate_to),
+ *              migrated_in / migrated_out (pages seen by folio_migrate)
+ *
+ * With ops_flags=3 (NP_OPS_MIGRATION | NP_OPS_MEMPOLICY) users may also
+ * place their anonymous memory on the node with mbind()/set_mempolicy()
+ * and move_pages(); such folios come back through free_folio too.
  */
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
@@ -50,6 +56,10 @@ static unsigned long ops_flags;
 module_param(ops_flags, ulong, 0444);
 MODULE_PARM_DESC(ops_flags, "NP_OPS_* services to opt into");
 
+static bool use_migrate_to = true;
+module_param(use_migrate_to, bool, 0444);
+MODULE_PARM_DESC(use_migrate_to, "route migrations onto the node through our migrate_to callback");
+
 static unsigned int alloc_order;
 module_param(alloc_order, uint, 0644);
 MODULE_PARM_DESC(alloc_order, "order of the folios the alloc file allocates");
@@ -59,6 +69,7 @@ MODULE_PARM_DESC(alloc_order, "order of the folios the alloc file allocates");
  * through free_folio exactly once, split folios included.
  */
 static atomic_long_t nr_allocated, nr_freed, nr_split;
+static atomic_long_t nr_migrate_to, nr_migrated_in, nr_migrated_out;
 
 /* Folios the driver holds, allocated through debugfs. */
 static LIST_HEAD(held);
@@ -87,9 +98,34 @@ static void private_region_folio_split(struct folio *folio,
 	atomic_long_inc(&nr_allocated);
 }
 
+/*
+ * mm wants to move folios onto our node (move_pages(), migrate_pages()).
+ * A driver that must prepare its device would do so here; this one
+ * counts the batch and lets mm allocate the targets on the node.  The
+ * callback is optional: without it mm does exactly that by itself.
+ */
+static int private_region_migrate_to(struct list_head *folios, int node,
+				     int mode, int reason,
+				     unsigned int *nr_succeeded)
+{
+	atomic_long_inc(&nr_migrate_to);
+	return node_private_migrate_folios(folios, node, mode, reason,
+					   nr_succeeded);
+}
+
+/* A folio moved onto or off our node; must not sleep. */
+static void private_region_folio_migrate(struct folio *src, struct folio *dst)
+{
+	if (folio_nid(dst) == nid)
+		atomic_long_add(folio_nr_pages(dst), &nr_migrated_in);
+	if (folio_nid(src) == nid)
+		atomic_long_add(folio_nr_pages(src), &nr_migrated_out);
+}
+
 static struct node_private_ops ops = {
 	.free_folio = private_region_free_folio,
 	.folio_split = private_region_folio_split,
+	.folio_migrate = private_region_folio_migrate,
 };
 
 static ssize_t alloc_write(struct file *file, const char __user *ubuf,
@@ -202,6 +238,9 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "allocated %ld\n", atomic_long_read(&nr_allocated));
 	seq_printf(m, "freed %ld\n", atomic_long_read(&nr_freed));
 	seq_printf(m, "split %ld\n", atomic_long_read(&nr_split));
+	seq_printf(m, "migrate_to %ld\n", atomic_long_read(&nr_migrate_to));
+	seq_printf(m, "migrated_in %ld\n", atomic_long_read(&nr_migrated_in));
+	seq_printf(m, "migrated_out %ld\n", atomic_long_read(&nr_migrated_out));
 	mutex_lock(&held_lock);
 	seq_printf(m, "held %lu\n", nr_held);
 	mutex_unlock(&held_lock);
@@ -248,6 +287,8 @@ static int __init private_region_init(void)
 	 * not implement for private nodes (-EOPNOTSUPP).
 	 */
 	ops.flags = ops_flags;
+	if (use_migrate_to)
+		ops.migrate_to = private_region_migrate_to;
 	ret = node_private_set_ops(&np, &ops);
 	if (ret) {
 		pr_err("node %d: ops flags %#lx refused: %d\n", nid, ops_flags, ret);
@@ -282,9 +323,11 @@ static void __exit private_region_exit(void)
 	/* Teardown is the reverse: our folios first, then memory, ops, owner. */
 	free_held(ULONG_MAX);
 	/*
-	 * Nothing else can hold our folios: mappings made through the map
-	 * file keep the file, and so this module, pinned.  Should removal
-	 * fail anyway, the callbacks would outlive the module; say so loudly.
+	 * Mappings made through the map file keep the file, and so this
+	 * module, pinned.  Pages users placed here by mempolicy or
+	 * move_pages() are migrated to ordinary memory by offlining, which
+	 * NP_OPS_MIGRATION allows.  Should removal fail anyway, the
+	 * callbacks would outlive the module; say so loudly.
 	 */
 	ret = offline_and_remove_private_memory(nid, start, size);
 	if (WARN(ret, "node %d: removing memory failed: %d\n", nid, ret))

@@ -12,46 +12,14 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "privnode_test.h"
+#include "private_region.h"
 
-#define NID 2
-#define DRIVER "private_region"
-#define DEBUGFS "/sys/kernel/debug/" DRIVER
+#define NID REGION_NID
+#define DRIVER REGION_DRIVER
 
 static int load_driver(void)
 {
-	unsigned long long start, size;
-	char params[256];
-	int ret = node_range(NID, &start, &size);
-
-	if (ret)
-		return ret;
-	snprintf(params, sizeof(params), "nid=%d start=%llu size=%llu borrow=1",
-		 NID, start, size);
-	return load_module(DRIVER, params);
-}
-
-/* One counter of the driver's stats file; -1 if missing. */
-static long driver_stat(const char *key)
-{
-	char buf[256], *p;
-	long v;
-
-	if (read_file(DEBUGFS "/stats", buf, sizeof(buf)))
-		return -1;
-	p = strstr(buf, key);
-	if (!p || sscanf(p + strlen(key), " %ld", &v) != 1)
-		return -1;
-	return v;
-}
-
-static int driver_write(const char *file, long n)
-{
-	char path[128], val[32];
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	snprintf(val, sizeof(val), "%ld", n);
-	return write_file(path, val);
+	return region_load("");
 }
 
 static void expect_file(struct __test_metadata *_metadata, const char *path,
@@ -85,7 +53,7 @@ FIXTURE_SETUP(region)
 
 FIXTURE_TEARDOWN(region)
 {
-	driver_write("free", 1L << 30);
+	region_write("free", 1L << 30);
 	EXPECT_EQ(0, unload_module(DRIVER));
 }
 
@@ -113,24 +81,24 @@ TEST_F(region, all_memory_free)
 /* Every folio handed out comes back through free_folio exactly once. */
 TEST_F(region, free_folio_once_per_folio)
 {
-	ASSERT_EQ(0, driver_write("alloc", 100));
-	EXPECT_EQ(100, driver_stat("allocated"));
-	EXPECT_EQ(100, driver_stat("held"));
-	EXPECT_EQ(0, driver_stat("freed"));
+	ASSERT_EQ(0, region_write("alloc", 100));
+	EXPECT_EQ(100, region_stat("allocated"));
+	EXPECT_EQ(100, region_stat("held"));
+	EXPECT_EQ(0, region_stat("freed"));
 	EXPECT_LT(node_meminfo_kb(NID, "MemFree"), node_meminfo_kb(NID, "MemTotal"));
 
-	ASSERT_EQ(0, driver_write("free", 60));
-	EXPECT_EQ(60, driver_stat("freed"));
-	ASSERT_EQ(0, driver_write("free", 40));
-	EXPECT_EQ(100, driver_stat("freed"));
-	EXPECT_EQ(0, driver_stat("held"));
+	ASSERT_EQ(0, region_write("free", 60));
+	EXPECT_EQ(60, region_stat("freed"));
+	ASSERT_EQ(0, region_write("free", 40));
+	EXPECT_EQ(100, region_stat("freed"));
+	EXPECT_EQ(0, region_stat("held"));
 
 	/* PMD-sized folios: one callback per folio, not per page. */
 	ASSERT_EQ(0, write_file("/sys/module/" DRIVER "/parameters/alloc_order", "9"));
-	ASSERT_EQ(0, driver_write("alloc", 10));
-	ASSERT_EQ(0, driver_write("free", 10));
-	EXPECT_EQ(110, driver_stat("allocated"));
-	EXPECT_EQ(110, driver_stat("freed"));
+	ASSERT_EQ(0, region_write("alloc", 10));
+	ASSERT_EQ(0, region_write("free", 10));
+	EXPECT_EQ(110, region_stat("allocated"));
+	EXPECT_EQ(110, region_stat("freed"));
 	write_file("/sys/module/" DRIVER "/parameters/alloc_order", "0");
 }
 
@@ -148,7 +116,7 @@ TEST_F(region, process_exit_frees_through_free_folio)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		long page = sysconf(_SC_PAGESIZE);
-		int fd = open(DEBUGFS "/map", O_RDWR);
+		int fd = open(REGION_DEBUGFS "/map", O_RDWR);
 		int i, node;
 		char *p;
 
@@ -171,8 +139,8 @@ TEST_F(region, process_exit_frees_through_free_folio)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(npages, driver_stat("allocated"));
-	EXPECT_EQ(npages, driver_stat("freed"));
+	EXPECT_EQ(npages, region_stat("allocated"));
+	EXPECT_EQ(npages, region_stat("freed"));
 }
 
 /* No mempolicy or migration service is opted in: every door is shut. */
@@ -201,15 +169,16 @@ TEST_F(region, mempolicy_and_migration_refused)
 	EXPECT_EQ(-1, migrate_pages(0, 64, &low, &node2));
 	EXPECT_EQ(EINVAL, errno);
 
-	/* A policy naming it among ordinary nodes never places a page there. */
+	/* Named among ordinary nodes, it is refused rather than dropped. */
 	status_nodes = low | node2;
-	ASSERT_EQ(0, set_mempolicy(MPOL_INTERLEAVE, &status_nodes, 64));
-	for (i = 0; i < 64; i++)
-		p[i * page] = 1;
-	ASSERT_EQ(0, set_mempolicy(MPOL_DEFAULT, NULL, 0));
+	EXPECT_EQ(-1, set_mempolicy(MPOL_INTERLEAVE, &status_nodes, 64));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mbind(p, 64 * page, MPOL_PREFERRED_MANY, &status_nodes, 64, 0));
+	EXPECT_EQ(EINVAL, errno);
 	for (i = 0; i < 64; i++) {
 		void *addr = p + i * page;
 
+		p[i * page] = 1;
 		ASSERT_EQ(0, move_pages(0, 1, &addr, NULL, &status, 0));
 		EXPECT_NE(NID, status) TH_LOG("page %d on node %d", i, status);
 	}
@@ -250,8 +219,8 @@ TEST_F(region, offline_waits_for_pages_in_use)
 	int ret;
 
 	/* Fill the node, so every block has pages in use. */
-	ASSERT_EQ(0, driver_write("alloc", 1L << 20));
-	held = driver_stat("held");
+	ASSERT_EQ(0, region_write("alloc", 1L << 20));
+	held = region_stat("held");
 	EXPECT_GT(held, (long)(self->nr_blocks * memory_block_bytes() / 4096) * 9 / 10);
 
 	block_state_path(self->first_block, path, sizeof(path));
@@ -261,11 +230,11 @@ TEST_F(region, offline_waits_for_pages_in_use)
 	alarm(0);
 	EXPECT_TRUE(ret == -EINTR || ret == -EBUSY) TH_LOG("offline: %d", ret);
 	expect_file(_metadata, path, "online");
-	EXPECT_EQ(held, driver_stat("held"));
-	EXPECT_EQ(0, driver_stat("freed"));
+	EXPECT_EQ(held, region_stat("held"));
+	EXPECT_EQ(0, region_stat("freed"));
 
-	ASSERT_EQ(0, driver_write("free", held));
-	EXPECT_EQ(held, driver_stat("freed"));
+	ASSERT_EQ(0, region_write("free", held));
+	EXPECT_EQ(held, region_stat("freed"));
 	EXPECT_EQ(0, write_file(path, "offline"));
 	EXPECT_EQ(0, write_file(path, "online_movable"));
 }
