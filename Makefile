@@ -38,7 +38,7 @@ VM_TIMEOUT ?= 1200
 
 .PHONY: all help deps tree tree-reset export checkpatch config kernel kernel-base \
 	modules tests initramfs host host-test check demo vm-test shell bisect-check \
-	bench bench-progs \
+	bench bench-progs regress regress-progs \
 	harness-selftest clean distclean
 
 all: kernel
@@ -157,6 +157,18 @@ bench-progs: tree
 		tools/testing/bench/fault_bench.c -lnuma
 	@install -m 755 tools/testing/bench/with_private_node.sh $(B)/tests/bench-private/
 
+## regress           base tree's cgroup + mm selftests on base and patched, side by side
+regress: kernel kernel-base regress-progs
+	@tools/testing/regress/run-regress.sh $(call BZIMAGE,base) $(call BZIMAGE,$(VARIANT)) \
+		$(B)/vm/regress/initramfs.cpio
+
+# The selftests of tools/testing/regress/tests.list, built from the unpatched
+# base tree against its own uapi headers, in an initramfs of their own.
+regress-progs: kernel-base
+	@$(MAKE) -s -C $(SRC_base) O=$(call OBJ,base) headers
+	@tools/testing/regress/build.sh $(SRC_base) $(call OBJ,base)/usr/include $(B)/regress/tests
+	@tools/testing/vm/mkinitramfs.sh $(B)/vm/regress/initramfs.cpio $(B)/regress/tests
+
 ## harness-selftest  prove a failing guest test and a kernel WARN turn a run red
 harness-selftest: initramfs
 	@tools/testing/vm/harness-selftest.sh $(call BZIMAGE,$(VARIANT)) \
@@ -172,7 +184,8 @@ host-test: tree
 
 ## clean             remove build products but keep build/linux and ccache
 clean:
-	rm -rf $(B)/obj $(B)/modules $(B)/tests $(B)/vm $(B)/logs $(B)/results $(B)/userspace
+	rm -rf $(B)/obj $(B)/modules $(B)/tests $(B)/vm $(B)/logs $(B)/results $(B)/userspace \
+		$(B)/regress
 
 ## distclean         remove all of build/ (unexported kernel commits are lost)
 distclean:

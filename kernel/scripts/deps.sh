@@ -7,7 +7,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 pkgs=(gcc make bc bison flex libelf-dev libssl-dev libc6-dev cpio kmod
       busybox-static qemu-system-x86 ccache stress-ng libnuma-dev git xz-utils
-      python3 python3-ply python3-git perl rsync dwarves)
+      python3 python3-ply python3-git perl rsync dwarves
+      e2fsprogs liburing-dev)	# make regress: ext4 work disk, static liburing
 
 missing=()
 for p in "${pkgs[@]}"; do

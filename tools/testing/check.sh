@@ -42,6 +42,8 @@ step checkpatch "kernel: checkpatch" 1 make -s checkpatch
 if step kernel "kernel: patched kernel builds, every config symbol survived" 0 make -s kernel; then
 	step guest "guest suite" 1 make -s vm-test
 	step harness "harness self-test" 1 make -s harness-selftest
+	# upstream cgroup/mm selftests, unpatched base vs patched (builds the base)
+	step regress "regress" 1 make -s regress
 else
 	echo "not ok - guest suite not run: the kernel did not build" | tee -a "$res"
 fi

@@ -6,16 +6,22 @@
 #
 #   run-vm.sh --kernel BZIMAGE --initrd CPIO --log PREFIX
 #             [--mode tests|demo|shell] [--run T1,T2] [--timeout SEC]
-#             [--icount] [--live] [--append "ARGS"]
+#             [--icount] [--live] [--append "ARGS"] [--cpus N] [--disk IMG]...
+#             [--oom-ok]
 #
 # Topology (DESIGN.md section 3): node 0 = 2 CPUs + 1 GiB; node 1 = CPU-less
 # 512 MiB; nodes 2 and 3 = CPU-less with one 512 MiB pc-dimm each, offline at
 # boot.  QEMU 7.2 gives a node with neither CPUs nor boot memory no SRAT entry
 # and renumbers the nodes; each CPU-less node therefore owns one CPU that is
-# never brought up (maxcpus=5, only 2 present).
+# never brought up (maxcpus=5, only 2 present).  --cpus N gives node 0 N CPUs
+# (0..N-1) and nodes 1..3 the never-present CPUs N, N+1, N+2 (maxcpus=N+3).
+# Each --disk IMG is a raw virtio-blk drive (/dev/vda, /dev/vdb, ... in order).
+# --oom-ok: the tests invoke the OOM killer on purpose (memcg limits); the
+# stack dump of its reports is not a splat.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernel= initrd= log= mode=tests run= timeout=1200 icount= live= append= interactive=
+cpus=2 disks=() oom_ok=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift ;;
@@ -28,12 +34,21 @@ while [ $# -gt 0 ]; do
 	--live) live=1 ;;
 	--interactive) interactive=1 live=1 ;;
 	--append) append=$2; shift ;;
+	--cpus) cpus=$2; shift ;;
+	--disk) disks+=("$2"); shift ;;
+	--oom-ok) oom_ok=1 ;;
 	*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$log" ] ||
 	{ echo "run-vm: --kernel, --initrd and --log are required" >&2; exit 2; }
+case "$cpus" in
+[1-5]) ;;	# CONFIG_NR_CPUS=8 must cover the N+3 possible CPUs
+*) echo "run-vm: --cpus must be 1..5" >&2; exit 2 ;;
+esac
+node0_cpus=0
+[ "$cpus" = 1 ] || node0_cpus=0-$((cpus - 1))
 mkdir -p "$(dirname "$log")"
 console=$log.console results=$log.results
 rm -f "$console" "$results"
@@ -41,13 +56,13 @@ rm -f "$console" "$results"
 args=(
 	-machine pc,accel=tcg -cpu qemu64 -nodefaults -no-user-config
 	-display none -monitor none -no-reboot
-	-smp 2,maxcpus=5 -m 1536M,slots=4,maxmem=8G
+	-smp "$cpus,maxcpus=$((cpus + 3))" -m 1536M,slots=4,maxmem=8G
 	-object memory-backend-ram,id=ram0,size=1024M
 	-object memory-backend-ram,id=ram1,size=512M
-	-numa node,nodeid=0,cpus=0-1,memdev=ram0
-	-numa node,nodeid=1,cpus=2,memdev=ram1
-	-numa node,nodeid=2,cpus=3
-	-numa node,nodeid=3,cpus=4
+	-numa "node,nodeid=0,cpus=$node0_cpus,memdev=ram0"
+	-numa "node,nodeid=1,cpus=$cpus,memdev=ram1"
+	-numa "node,nodeid=2,cpus=$((cpus + 1))"
+	-numa "node,nodeid=3,cpus=$((cpus + 2))"
 	-object memory-backend-ram,id=dimm2mem,size=512M
 	-device pc-dimm,id=dimm2,memdev=dimm2mem,node=2
 	-object memory-backend-ram,id=dimm3mem,size=512M
@@ -58,6 +73,9 @@ args=(
 	-append "console=ttyS0 memhp_default_state=offline panic=-1 oops=panic
 		 privnode.mode=$mode privnode.run=$run $append"
 )
+for d in ${disks[@]+"${disks[@]}"}; do
+	args+=(-drive "file=$d,if=virtio,format=raw,cache=unsafe")
+done
 if [ -n "$live" ]; then
 	args+=(-chardev stdio,id=con,signal=off,logfile="$console")
 else
@@ -92,9 +110,18 @@ esac
 splat='BUG:|WARNING:|KASAN|Oops|Call Trace|Kernel panic'
 splat+='|possible circular locking|possible recursive locking|inconsistent lock state'
 splat+='|lock inversion|DEBUG_LOCKS_WARN_ON|lockdep is turned off|suspicious RCU usage'
-if grep -aqE "$splat" "$console"; then
+# With --oom-ok, drop each OOM-killer report's header (from "invoked
+# oom-killer" to the end of its stack dump) before scanning.
+scan() {
+	if [ -n "$oom_ok" ]; then
+		awk '/invoked oom-killer:/ { oom = 1; n = 0 } !oom { print } oom && (/<\/TASK>/ || ++n > 60) { oom = 0 }' "$console"
+	else
+		cat "$console"
+	fi
+}
+if scan | grep -aqE "$splat"; then
 	echo "not ok - guest: kernel console has splats (see $console):"
-	grep -aE -B2 -A12 "$splat" "$console" | head -40 | sed 's/^/#   /'
+	scan | grep -aE -B2 -A12 "$splat" | head -40 | sed 's/^/#   /'
 else
 	echo "ok - guest: kernel console free of BUG/WARNING/KASAN/lockdep reports/Oops/Call Trace"
 fi
