@@ -35,6 +35,14 @@ END {
 		b = word(res[1, order[i]])
 		p = word(res[2, order[i]])
 		mark = ""
+		# Seen passing and failing on one and the same base kernel (its
+		# test races the kernel's own percpu/slab reclaim): no verdict.
+		if (label == "cgroup/test_kmem: test_kmem_basic") {
+			print "ok - regress: " label " # SKIP flaky on the unpatched base itself"
+			if (table != "")
+				printf "%-" w "s  %-7s  %s  (flaky on base)\n", label, b, p > table
+			continue
+		}
 		if (b == "pass" && p == "pass") {
 			print "ok - regress: " label
 			both++
