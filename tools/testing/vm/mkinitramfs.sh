@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$(dirname "$out")"
 root=$(mktemp -d "${out%.cpio}.root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+# mktemp -d makes the directory 0700, and cpio would carry that mode to the
+# guest's "/": unprivileged test processes could not reach any path.
+chmod 755 "$root"
 
 mkdir -p "$root"/{bin,usr/bin,lib/privnode,proc,sys,dev,tmp,etc,tests,modules,root}
 cp /bin/busybox "$root/bin/busybox"
