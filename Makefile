@@ -32,7 +32,7 @@ export CCACHE_NOHASHDIR := 1
 KMAKE = $(MAKE) -s -C $(1) O=$(2) -j$(JOBS) CC="ccache gcc"
 
 # Guest test targets run by "make check"; RUN=... overrides (make vm-test RUN=topology).
-CHECK_TARGETS := topology private_node services
+CHECK_TARGETS := topology private_node services accel
 RUN ?= $(CHECK_TARGETS)
 VM_TIMEOUT ?= 1200
 
