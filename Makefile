@@ -32,13 +32,13 @@ export CCACHE_NOHASHDIR := 1
 KMAKE = $(MAKE) -s -C $(1) O=$(2) -j$(JOBS) CC="ccache gcc"
 
 # Guest test targets run by "make check"; RUN=... overrides (make vm-test RUN=topology).
-CHECK_TARGETS := topology private_node services cgroup_private
+CHECK_TARGETS := topology private_node services accel cgroup_private
 RUN ?= $(CHECK_TARGETS)
 VM_TIMEOUT ?= 1200
 
 .PHONY: all help deps tree tree-reset export checkpatch config kernel kernel-base \
 	modules tests initramfs host host-test check demo vm-test shell bisect-check \
-	bench bench-progs regress regress-progs \
+	bench bench-accel bench-progs regress regress-progs \
 	harness-selftest clean distclean
 
 all: kernel
@@ -144,18 +144,25 @@ shell: initramfs
 		--initrd $(B)/vm/$(VARIANT)/initramfs.cpio --log $(B)/logs/shell \
 		--mode shell --live --timeout 86400 --interactive
 
-## bench             page-fault cost: patched vs unpatched base, ratios (-icount)
+## bench             page-fault cost: patched vs unpatched base; private node costs (-icount)
 bench: kernel-base bench-progs initramfs
 	@tools/testing/vm/mkinitramfs.sh $(B)/vm/base/initramfs.cpio $(B)/tests
-	@tools/testing/bench/run-bench.sh
+	@tools/testing/bench/run-bench.sh all
+
+## bench-accel       only the private-node part of "make bench" (no base kernel)
+bench-accel: bench-progs initramfs
+	@tools/testing/bench/run-bench.sh accel
 
 # Benchmark programs live in tools/testing/bench; the guest runs them as
-# the targets "bench" (plain) and "bench-private" (with node 2 private).
+# the targets "bench" (plain), "bench-private" (with node 2 private) and
+# "bench-accel" (accel_bench loads examples/accel_mem for node 2 itself).
 bench-progs: tree
-	@mkdir -p $(B)/tests/bench $(B)/tests/bench-private
+	@mkdir -p $(B)/tests/bench $(B)/tests/bench-private $(B)/tests/bench-accel
 	@gcc -static -O2 -Wall -Wextra -Werror -o $(B)/tests/bench/fault_bench \
 		tools/testing/bench/fault_bench.c -lnuma
 	@install -m 755 tools/testing/bench/with_private_node.sh $(B)/tests/bench-private/
+	@gcc -static -O2 -Wall -Wextra -Werror -Itools/testing/selftests/lib \
+		-o $(B)/tests/bench-accel/accel_bench tools/testing/bench/accel_bench.c -lnuma
 
 ## regress           base tree's cgroup + mm selftests on base and patched, side by side
 regress: kernel kernel-base regress-progs

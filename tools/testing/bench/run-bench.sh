@@ -1,14 +1,24 @@
 #!/bin/bash
-# Page-fault cost on ordinary memory: the unpatched base against the patched
-# kernel, without and with a private node, in one run.  Every boot uses
-# QEMU -icount (guest clock = instruction count), so the figures repeat;
-# each scenario boots BOOTS times.  Prints a table and the ratios, and
-# writes them to build/results/bench.txt.
-#   run-bench.sh  (after "make kernel-base initramfs bench-initramfs")
+# Two benchmarks, each in one run of its own; every boot uses QEMU -icount
+# (guest clock = instruction count), so the figures repeat.
+#
+#  fault  page-fault cost on ordinary memory: the unpatched base against the
+#         patched kernel, without and with a private node; each scenario
+#         boots BOOTS times.  Writes build/results/bench.txt.
+#  accel  the cost of using a private node (examples/accel_mem on node 2):
+#         faults under mbind {2} against mbind {0} (and {1}), move_pages()
+#         throughput 0 -> 2 against 0 -> 1; ACCEL_BOOTS boots of the patched
+#         kernel.
+#         Writes build/results/bench-accel.txt.
+#
+#   run-bench.sh [fault|accel|all]   (default all; after "make bench-progs
+#                                     initramfs", plus kernel-base for fault)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 b=$top/build
 BOOTS=${BOOTS:-5}
+ACCEL_BOOTS=${ACCEL_BOOTS:-5}
+which=${1:-all}
 out=$b/results/bench.txt
 mkdir -p "$b/results" "$b/logs"
 
@@ -19,14 +29,23 @@ scenarios=(
 	"patched+private-node|patched|bench-private"
 )
 
-measure() {	# variant target log -> median ns per fault
+boot() {	# variant target log: one -icount boot running the target
 	"$top/tools/testing/vm/run-vm.sh" --icount --timeout 1800 \
 		--kernel "$b/obj/$1/arch/x86/boot/bzImage" \
 		--initrd "$b/vm/$1/initramfs.cpio" --run "$2" --log "$3" >/dev/null ||
-		{ echo "bench: guest run failed, see $3.console" >&2; return 1; }
+		{ echo "bench: guest run failed, see $3.console and $3.tap" >&2; return 1; }
+}
+
+measure() {	# variant target log -> median ns per fault
+	boot "$@" || return 1
 	tr -d '\r' < "$3.results" | awk '/^# bench fault_ns/ { print $4; exit }'
 }
 
+median() {	# numbers on stdin -> their median (the lower one of an even count)
+	sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+fault_bench() {
 declare -A mean med
 {
 	echo "Page-fault cost on ordinary anonymous memory (64 MiB, 4 KiB pages, THP off),"
@@ -54,3 +73,52 @@ declare -A mean med
 				n, p / q, (p / q - 1) * 100, pm / qm, (pm / qm - 1) * 100 }'
 	done
 } | tee "$out"
+}
+
+# The accel scenario: one line per boot with the medians and the ratios,
+# then the median of each column across boots.
+accel_bench() {
+	local i log line meds
+	local -a rows=() med=()
+	local fmt='%-6s %9s %9s %9s %7s %7s   %10s %10s %7s\n'
+	{
+	echo "Private node owned by examples/accel_mem (node 2) against ordinary nodes,"
+	echo "patched kernel, QEMU TCG -icount shift=0 (1 guest ns = 1 instruction)."
+	echo "fault: 64 MiB of 4 KiB anonymous faults (THP off) under mbind(MPOL_BIND) to"
+	echo "       node 2, 0 or 1; ns per fault, median of 25 regions per node."
+	echo "move:  move_pages() of a fresh 32 MiB buffer (8192 pages) faulted on node 0,"
+	echo "       to node 2 or 1; pages per second of the call, median of 25 buffers."
+	echo
+	printf "$fmt" boot "fault n2" "fault n0" "fault n1" "n2/n0" "n2/n1" \
+		"move 0->2" "move 0->1" "2/1"
+	for i in $(seq 1 "$ACCEL_BOOTS"); do
+		log=$b/logs/bench-accel-$i
+		boot patched bench-accel "$log"
+		line=$(tr -d '\r' < "$log.results" | awk '
+			/^# bench accel fault_ns/ { f = $6 " " $8 " " $12 " " $10 " " $14 }
+			/^# bench accel move_pps/ { m = $6 " " $8 " " $10 }
+			END { if (f != "" && m != "") print f, m }')
+		[ -n "$line" ] || { echo "bench: no figures in $log.results" >&2; return 1; }
+		rows+=("$line")
+		# shellcheck disable=SC2086
+		printf "$fmt" "$i" $line
+	done
+	meds=$(for i in $(seq 1 8); do
+		printf '%s\n' "${rows[@]}" | awk -v c="$i" '{ print $c }' | median
+	done | xargs)
+	# shellcheck disable=SC2086
+	printf "$fmt" median $meds
+	read -ra med <<< "$meds"
+	echo
+	echo "ratio fault cost, private node / node 0:        ${med[3]} (median of per-boot ratios)"
+	echo "ratio move_pages throughput, 0->private / 0->1: ${med[7]} (median of per-boot ratios)"
+	echo "(reference: fault cost, private node / node 1:   ${med[4]})"
+	} | tee "$b/results/bench-accel.txt"
+}
+
+case "$which" in
+fault) fault_bench ;;
+accel) accel_bench ;;
+all) fault_bench; echo; accel_bench ;;
+*) echo "run-bench: unknown benchmark $which (fault, accel or all)" >&2; exit 2 ;;
+esac
