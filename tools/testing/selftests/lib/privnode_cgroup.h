@@ -35,6 +35,12 @@
 #define PN_EFFECTIVE	"memory.private_nodes.effective"
 #define PN_EVENTS	"memory.private_nodes.events"
 #define PN_EVENTS_LOCAL	"memory.private_nodes.events.local"
+#define PN_MAX		"memory.private_nodes.max"
+#define PN_FALLBACK	"memory.private_nodes.fallback"
+#define PN_STAT		"memory.private_nodes.stat"
+
+/* What cg_node_key() returns for the value "max" (no limit). */
+#define PN_UNLIMITED	LLONG_MAX
 
 /* @cg/@file in @buf; an empty string (which no open() finds) if too long. */
 static inline void cg_path(char *buf, size_t len, const char *cg, const char *file)
@@ -110,6 +116,74 @@ static inline long cg_denied(const char *cg)
 static inline long cg_denied_local(const char *cg)
 {
 	return cg_key(cg, PN_EVENTS_LOCAL, "denied");
+}
+
+/*
+ * Nested keyed files (memory.private_nodes.max, .stat): one line per node,
+ * "NID key=value key=value ...".  The line of node @nid, without its
+ * newline, in @buf; 0, -ENOENT if there is none, or -errno.
+ */
+static inline int cg_node_line(const char *cg, const char *file, int nid,
+			       char *buf, size_t len)
+{
+	char all[8192], *line, *save = NULL, *end;
+	ssize_t got = cg_read(cg, file, all, sizeof(all));
+
+	if (got < 0)
+		return got;
+	for (line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strtol(line, &end, 10) != nid || end == line || *end != ' ')
+			continue;
+		if (snprintf(buf, len, "%s", line) >= (int)len)
+			return -ENOSPC;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The number of lines of @file of @cg, or -errno. */
+static inline int cg_lines(const char *cg, const char *file)
+{
+	char all[8192];
+	ssize_t got = cg_read(cg, file, all, sizeof(all));
+	int n = 0;
+	ssize_t i;
+
+	if (got < 0)
+		return got;
+	for (i = 0; i < got; i++)
+		n += all[i] == '\n';
+	return n + (got > 0 && all[got - 1] != '\n');
+}
+
+/*
+ * The value of "@key=" in node @nid's line of a nested keyed file: a
+ * decimal number, or PN_UNLIMITED for "max"; -1 if the line or the key is
+ * missing or the value is not a plain number.
+ */
+static inline long long cg_node_key(const char *cg, const char *file, int nid,
+				    const char *key)
+{
+	char line[1024], *tok, *save = NULL, *end;
+	size_t klen = strlen(key);
+	long long v;
+
+	if (cg_node_line(cg, file, nid, line, sizeof(line)))
+		return -1;
+	tok = strtok_r(line, " ", &save);	/* the node number */
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		if (strncmp(tok, key, klen) || tok[klen] != '=')
+			continue;
+		tok += klen + 1;
+		if (!strcmp(tok, "max"))
+			return PN_UNLIMITED;
+		errno = 0;
+		v = strtoll(tok, &end, 10);
+		if (end == tok || *end || errno || v < 0)
+			return -1;
+		return v;
+	}
+	return -1;
 }
 
 static inline bool cg_has(const char *cg, const char *file)

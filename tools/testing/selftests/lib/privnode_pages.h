@@ -116,8 +116,11 @@ static inline bool pn_all_on_mask(char *p, size_t n, unsigned long ordinary)
 	return ok;
 }
 
-/* move_pages() every page of @p to @nid; per-page results in @status. */
-static inline long pn_move_all(char *p, size_t n, int nid, int *status)
+/*
+ * move_pages() every one of @n pages of process @pid (0: the caller) at @p
+ * to @nid; per-page results in @status.
+ */
+static inline long pn_move_pid(int pid, char *p, size_t n, int nid, int *status)
 {
 	void **addrs = calloc(n, sizeof(*addrs));
 	int *nodes = calloc(n, sizeof(int));
@@ -129,11 +132,74 @@ static inline long pn_move_all(char *p, size_t n, int nid, int *status)
 			addrs[i] = p + i * pn_page_size();
 			nodes[i] = nid;
 		}
-		ret = move_pages(0, n, addrs, nodes, status, MPOL_MF_MOVE);
+		ret = move_pages(pid, n, addrs, nodes, status, MPOL_MF_MOVE);
 	}
 	free(addrs);
 	free(nodes);
 	return ret;
+}
+
+/* move_pages() every page of @p to @nid; per-page results in @status. */
+static inline long pn_move_all(char *p, size_t n, int nid, int *status)
+{
+	return pn_move_pid(0, p, n, nid, status);
+}
+
+/*
+ * Where @n pages of process @pid (0: the caller) at @p are: how many on
+ * each node below @nr in @per_node[], how many anywhere else (not present,
+ * an error, a node >= @nr) in *@other.  0, or -1 if the query failed.
+ */
+static inline int pn_census_pid(int pid, char *p, size_t n, long *per_node, int nr,
+				long *other)
+{
+	int *status = calloc(n, sizeof(int));
+	size_t i;
+	int j;
+
+	for (j = 0; j < nr; j++)
+		per_node[j] = 0;
+	*other = 0;
+	if (!status || pn_where_pid(pid, p, n, status)) {
+		free(status);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (status[i] >= 0 && status[i] < nr)
+			per_node[status[i]]++;
+		else
+			(*other)++;
+	}
+	free(status);
+	return 0;
+}
+
+/*
+ * Drain every CPU's LRU caches (lru_add_drain_all()), which may still hold
+ * the last pages of a task that just exited: they are freed, and their
+ * charges released, only then.  move_pages() with target nodes drains on
+ * entry (lru_cache_disable()); moving a page of the caller's stack to the
+ * node it is on changes nothing else.  0, or -1 if move_pages() failed.
+ */
+static inline int pn_drain_lru(void)
+{
+	volatile char here = 1;
+	void *addr = (void *)&here;
+	int status = -1, node;
+
+	if (move_pages(0, 1, &addr, NULL, &status, 0) || status < 0)
+		return -1;
+	node = status;
+	return move_pages(0, 1, &addr, &node, &status, MPOL_MF_MOVE) ? -1 : 0;
+}
+
+/*
+ * Keep transparent huge pages out of (@thp false) or ask for them in
+ * (@thp true) @n pages at @p, so that page counts are exact.
+ */
+static inline int pn_thp(char *p, size_t n, bool thp)
+{
+	return madvise(p, n * pn_page_size(), thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 }
 
 #endif
