@@ -735,6 +735,51 @@ TEST_F(cg, granted_mbind_lands_on_node)
 	EXPECT_EQ(0, cg_denied(self->c.cg));
 }
 
+/*
+ * A granted task with pages on node 2 still sees only ordinary nodes in
+ * its cpuset: Mems_allowed_list of /proc/self/status and, with the cpuset
+ * controller on, cpuset.mems.effective of its cgroup leave node 2 out.
+ */
+static int wk_cpuset_view(struct cg_worker *w, void *arg)
+{
+	const char *cg = arg;
+	unsigned long priv = pn_node_bit(NID);
+	char buf[4096], *line;
+	const size_t n = 16;
+	char *p = pn_anon(n);
+
+	WORKER_CHECK(p, "mmap: %s", strerror(errno));
+	WORKER_CHECK(mbind(p, n * pn_page_size(), MPOL_BIND, &priv, PN_MAXNODE, 0) == 0,
+		     "granted mbind({2}): %s", strerror(errno));
+	pn_fill(p, n, 5);
+	WORKER_CHECK(pn_count_on(p, n, NID) == n, "pages not on node %d", NID);
+	WORKER_CHECK(read_file("/proc/self/status", buf, sizeof(buf)) == 0,
+		     "read /proc/self/status");
+	line = strstr(buf, "Mems_allowed_list:");
+	WORKER_CHECK(line, "no Mems_allowed_list");
+	line += strlen("Mems_allowed_list:");
+	*strchrnul(line, '\n') = 0;
+	WORKER_CHECK(!nodelist_has(line, NID), "Mems_allowed_list shows node %d: %s",
+		     NID, line);
+	if (cg_read(cg, "cpuset.mems.effective", buf, sizeof(buf)) >= 0)
+		WORKER_CHECK(!nodelist_has(buf, NID),
+			     "cpuset.mems.effective shows node %d: %s", NID, buf);
+	return 0;
+}
+
+TEST_F(cg, cpuset_view_keeps_ordinary_nodes)
+{
+	char mine[PATH_MAX], parent_ctl[PATH_MAX];
+
+	ASSERT_EQ(0, cg_write(self->c.cg, PN_NODES, "2"));
+	/* The cpuset controller, if the kernel has it, for the test cgroup. */
+	cg_path(parent_ctl, sizeof(parent_ctl), self->c.cg, "..");
+	cg_write(parent_ctl, "cgroup.subtree_control", "+cpuset");
+	snprintf(mine, sizeof(mine), "%s", self->c.cg);
+	EXPECT_EQ(0, cg_run(self->c.cg, wk_cpuset_view, mine));
+	EXPECT_EQ(0, cg_denied(self->c.cg));
+}
+
 /* set_mempolicy() naming node 2, alone or with node 0, works. */
 TEST_F(cg, granted_set_mempolicy_lands_on_node)
 {
@@ -1115,21 +1160,46 @@ static void race_note(struct race *r, int err, const char *file, const char *val
  * removal, and read the other files: errors are fine (ENOENT, ENODEV,
  * EINVAL), a bad value accepted or any other errno is not.
  */
+struct race_file {
+	const char *name;
+	const char *const *vals;	/* NULL-terminated */
+	int nr_valid;			/* the first nr_valid values are valid */
+};
+
+static const char *const grant_vals[] = {
+	"2", "2\n", "\n", "garbage", "9999", "2-", "0", "-1", "2,,3", "3", "2x", NULL,
+};
+static const char *const max_vals[] = {
+	"2 max=4M", "2 max=max\n", "2 max=", "2", "0 max=1M", "2 min=1M",
+	"2 max=-1", "9999 max=1", "max=1M", NULL,
+};
+static const char *const fallback_vals[] = {
+	"none", "sysram\n", "", "None", "sysram none", "-1", NULL,
+};
+static const struct race_file race_files[] = {
+	{ PN_NODES, grant_vals, 3 },
+	{ "memory.private_nodes.max", max_vals, 2 },
+	{ "memory.private_nodes.fallback", fallback_vals, 2 },
+};
+
 static void *race_write(void *arg)
 {
-	static const char *const vals[] = {
-		"2", "garbage", "\n", "9999", "2-", "0", "2\n", "-1", "2,,3", "3", "2x",
+	static const char *const ro[] = {
+		PN_EFFECTIVE, PN_EVENTS, PN_EVENTS_LOCAL, "memory.private_nodes.stat",
 	};
-	static const char *const ro[] = { PN_EFFECTIVE, PN_EVENTS, PN_EVENTS_LOCAL };
 	struct race *r = arg;
 	char path[PATH_MAX], buf[256];
 	unsigned int k = 0;
 	int fd, i, j;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		const struct race_file *f = &race_files[k % ARRAY_SIZE(race_files)];
 		const char *cg = k++ & 1 ? r->sub : r->top;
+		int nr_vals = 0;
 
-		cg_path(path, sizeof(path), cg, PN_NODES);
+		while (f->vals[nr_vals])
+			nr_vals++;
+		cg_path(path, sizeof(path), cg, f->name);
 		fd = open(path, O_WRONLY);
 		if (fd < 0) {
 			if (errno != ENOENT && errno != ENODEV)
@@ -1138,8 +1208,13 @@ static void *race_write(void *arg)
 		}
 		__atomic_add_fetch(&r->opened, 1, __ATOMIC_RELAXED);
 		for (i = 0; i < 40; i++) {
-			const char *v = vals[(i + k) % ARRAY_SIZE(vals)];
-			bool valid = !strcmp(v, "2") || !strcmp(v, "2\n") || !strcmp(v, "\n");
+			int vi = (i + k) % nr_vals;
+			const char *v = f->vals[vi];
+			bool valid = vi < f->nr_valid;
+
+			/* A zero-length write never reaches the kernel's handler. */
+			if (!*v)
+				continue;
 
 			if (write(fd, v, strlen(v)) >= 0) {
 				if (!valid)
@@ -1158,8 +1233,8 @@ static void *race_write(void *arg)
 }
 
 /*
- * Writers hammer memory.private_nodes of a cgroup and its child while
- * another thread creates and removes them: errors, but no bad value
+ * Writers hammer memory.private_nodes, .max and .fallback of a cgroup and
+ * its child while another thread creates and removes them: errors, but no bad value
  * accepted, no unexpected errno, no kernel splat (taint), and the
  * interface works afterwards.
  */
