@@ -10,14 +10,19 @@
 #         throughput 0 -> 2 against 0 -> 1; ACCEL_BOOTS boots of the patched
 #         kernel.
 #         Writes build/results/bench-accel.txt.
+#  cgroup the cost of the cgroup grant (memory.private_nodes) at fault time:
+#         granted node 2 against mbind {0} in a cgroup, then with 999 sibling
+#         cgroups and 8 levels deep; CGROUP_BOOTS boots of the patched kernel.
+#         Writes build/results/bench-cgroup.txt.
 #
-#   run-bench.sh [fault|accel|all]   (default all; after "make bench-progs
-#                                     initramfs", plus kernel-base for fault)
+#   run-bench.sh [fault|accel|cgroup|all]   (default all; after "make
+#                          bench-progs initramfs", plus kernel-base for fault)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 b=$top/build
 BOOTS=${BOOTS:-5}
 ACCEL_BOOTS=${ACCEL_BOOTS:-5}
+CGROUP_BOOTS=${CGROUP_BOOTS:-5}
 which=${1:-all}
 out=$b/results/bench.txt
 mkdir -p "$b/results" "$b/logs"
@@ -116,9 +121,60 @@ accel_bench() {
 	} | tee "$b/results/bench-accel.txt"
 }
 
+# The cgroup scenario: like accel, one line per boot (medians over the
+# boot's rounds and their ratios), then the median of each column.
+cgroup_bench() {
+	local i log line meds
+	local -a rows=() med=()
+	local fmt='%-6s %7s %7s %7s %7s %7s %7s  %6s %6s %6s %6s %6s %6s\n'
+	{
+	echo "Cost of the cgroup grant of private node 2 (examples/accel_mem) at fault time,"
+	echo "patched kernel, QEMU TCG -icount shift=0 (1 guest ns = 1 instruction)."
+	echo "64 MiB of 4 KiB anonymous faults (THP off) per round, a fresh mapping each"
+	echo "round, ns per fault, median of 25 rounds per scenario; the task in a non-root"
+	echo "cgroup, pinned to CPU 0:"
+	echo "  ord    /cgb-ord, no request, mbind {0}"
+	echo "  grant  /cgb-grant, requests 2, mbind {2} (grant check + node-2 charge)"
+	echo "  1k     grant, once 999 empty sibling cgroups exist (memory controller on)"
+	echo "  1k-req grant, once each of the 999 siblings requests 2 as well"
+	echo "  deep   8 levels below the root, each requesting 2, mbind {2}"
+	echo "  deep0  the same cgroup, mbind {0} (the memory controller's own depth cost)"
+	echo "  1ko/o  ord measured alongside 1k, over ord: drift between the two phases"
+	echo
+	printf "$fmt" boot ord grant 1k 1k-req deep deep0 \
+		g/o 1k/g 1kr/g deep/g d0/o 1ko/o
+	for i in $(seq 1 "$CGROUP_BOOTS"); do
+		log=$b/logs/bench-cgroup-$i
+		boot patched bench-cgroup "$log"
+		line=$(tr -d '\r' < "$log.results" | awk '
+			/^# bench cgroup fault_ns/ { f = $6 " " $8 " " $16 " " $20 " " $10 " " $12 }
+			/^# bench cgroup ratio/ { r = $6 " " $8 " " $10 " " $12 " " $14 " " $18 }
+			END { if (f != "" && r != "") print f, r }')
+		[ -n "$line" ] || { echo "bench: no figures in $log.results" >&2; return 1; }
+		rows+=("$line")
+		# shellcheck disable=SC2086
+		printf "$fmt" "$i" $line
+	done
+	meds=$(for i in $(seq 1 12); do
+		printf '%s\n' "${rows[@]}" | awk -v c="$i" '{ print $c }' | median
+	done | xargs)
+	# shellcheck disable=SC2086
+	printf "$fmt" median $meds
+	read -ra med <<< "$meds"
+	echo
+	echo "ratio granted / ordinary:                    ${med[6]} (goal <= 1.05; median of per-boot ratios)"
+	echo "ratio granted, 1000 cgroups / granted:       ${med[7]} (goal <= 1.02; siblings empty)"
+	echo "ratio granted, 1000 cgroups / granted:       ${med[8]} (siblings requesting 2 too)"
+	echo "ratio granted, 8 levels deep / granted:      ${med[9]} (goal <= 1.02)"
+	echo "(reference: 8 levels deep, mbind {0} / ordinary: ${med[10]}, the memory controller's own;"
+	echo " ordinary with 999 siblings / ordinary: ${med[11]}, drift between the phases)"
+	} | tee "$b/results/bench-cgroup.txt"
+}
+
 case "$which" in
 fault) fault_bench ;;
 accel) accel_bench ;;
-all) fault_bench; echo; accel_bench ;;
-*) echo "run-bench: unknown benchmark $which (fault, accel or all)" >&2; exit 2 ;;
+cgroup) cgroup_bench ;;
+all) fault_bench; echo; accel_bench; echo; cgroup_bench ;;
+*) echo "run-bench: unknown benchmark $which (fault, accel, cgroup or all)" >&2; exit 2 ;;
 esac
