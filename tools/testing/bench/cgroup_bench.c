@@ -51,7 +51,6 @@
 #define NID 2
 #define MAXNODE 64
 #define DEPTH 8
-#define PN_STAT "memory.private_nodes.stat"
 
 #define CG_ORD CG_ROOT "/cgb-ord"
 #define CG_GRANT CG_ROOT "/cgb-grant"
@@ -97,27 +96,6 @@ static int tap(int ok, const char *what)
 	return ok;
 }
 
-/*
- * "current" of node @nid in @cg's memory.private_nodes.stat, in bytes: -1
- * if the file cannot be read, -2 if it has no line for the node.
- */
-static long long stat_current(const char *cg, int nid)
-{
-	char buf[4096], *line, *save = NULL, *c;
-	long long v;
-
-	if (cg_read(cg, PN_STAT, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (atoi(line) != nid || !strchr(line, ' '))
-			continue;
-		c = strstr(line, " current=");
-		if (c && sscanf(c + 9, "%lld", &v) == 1)
-			return v;
-	}
-	return -2;
-}
-
 /* The cgroups whose node-2 counter a fault of scenario @s charges. */
 static int charged_cgroups(int s, const char **cgs)
 {
@@ -147,7 +125,7 @@ static int check_current(int s, long long bytes, const char *when)
 	long long cur;
 
 	for (i = 0; i < n; i++) {
-		cur = stat_current(cgs[i], NID);
+		cur = cg_node_key(cgs[i], PN_STAT, NID, "current");
 		if (cur != bytes) {
 			printf("# %s, %s: %s/" PN_STAT " node %d current=%lld, expected %lld\n",
 			       scen_name[s], when, cgs[i], NID, cur, bytes);
