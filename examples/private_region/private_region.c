@@ -35,6 +35,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/node_private.h>
+#include <linux/workqueue.h>
 
 static int nid = NUMA_NO_NODE;
 module_param(nid, int, 0444);
@@ -314,6 +315,21 @@ give_back:
 	return ret;
 }
 
+/*
+ * Offlining gives up when the task doing it has a signal pending, and
+ * TIF_NOTIFY_SIGNAL counts: a task whose io_uring left task work queued
+ * would fail to unload us at once.  A worker has no signals: offlining
+ * there migrates what it can and waits for the rest.
+ */
+static int remove_ret;
+
+static void remove_fn(struct work_struct *work)
+{
+	remove_ret = offline_and_remove_private_memory(nid, start, size);
+}
+
+static DECLARE_WORK(remove_work, remove_fn);
+
 static void __exit private_region_exit(void)
 {
 	int ret;
@@ -326,10 +342,13 @@ static void __exit private_region_exit(void)
 	 * Mappings made through the map file keep the file, and so this
 	 * module, pinned.  Pages users placed here by mempolicy or
 	 * move_pages() are migrated to ordinary memory by offlining, which
-	 * NP_OPS_MIGRATION allows.  Should removal fail anyway, the
-	 * callbacks would outlive the module; say so loudly.
+	 * NP_OPS_MIGRATION allows, in a worker (above).  Should removal
+	 * fail anyway, the callbacks would outlive the module; say so
+	 * loudly.
 	 */
-	ret = offline_and_remove_private_memory(nid, start, size);
+	schedule_work(&remove_work);
+	flush_work(&remove_work);
+	ret = remove_ret;
 	if (WARN(ret, "node %d: removing memory failed: %d\n", nid, ret))
 		return;
 	WARN_ON(node_private_clear_ops(&np));
