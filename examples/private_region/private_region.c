@@ -25,7 +25,10 @@
  *
  * With ops_flags=3 (NP_OPS_MIGRATION | NP_OPS_MEMPOLICY) users may also
  * place their anonymous memory on the node with mbind()/set_mempolicy()
- * and move_pages(); such folios come back through free_folio too.
+ * and move_pages(); such folios come back through free_folio too.  With
+ * ops_flags=5 (NP_OPS_MIGRATION | NP_OPS_DEMOTION) the node is a memory
+ * tier below DRAM, and reclaim demotes cold anonymous memory to it once
+ * /sys/kernel/mm/numa/demotion_enabled is set.
  */
 #include <linux/debugfs.h>
 #include <linux/gfp.h>

@@ -19,6 +19,8 @@
 /* NP_OPS_* values of include/linux/node_private.h */
 #define NP_OPS_MIGRATION	0x1
 #define NP_OPS_MEMPOLICY	0x2
+#define NP_OPS_DEMOTION		0x4
+#define NP_OPS_COMPACTION	0x40
 #define NP_OPS_LONGTERM_PIN	0x80
 
 /* Load the driver for node 2 with extra module parameters @extra. */
