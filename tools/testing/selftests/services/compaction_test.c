@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NP_OPS_COMPACTION: compaction runs on a private node's zone only if the
+ * node's owner opted in.  With the flag, compacting the node moves pages
+ * inside it - new page frames, same data, still on the node, still
+ * charged to their cgroup (the charge follows the page frame); without
+ * it, not one page frame changes.
+ *
+ * A worker in a cgroup granted node 2 faults FAULTED pages there under a
+ * bind policy and frees every other one, which leaves the node's zone
+ * fragmented; the test then writes /sys/devices/system/node/node2/compact
+ * and compares the page frames of the pages left, read from the worker's
+ * /proc/PID/pagemap (the test runs as root, so frame numbers are shown).
+ */
+#include <fcntl.h>
+#include <numaif.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "private_region.h"
+#include "privnode_cgroup.h"
+#include "privnode_pages.h"
+
+#define NID REGION_NID
+#define CG_TEST CG_ROOT "/privnode-compaction-test"
+#define COMPACT_NODE NODE_SYSFS "/node2/compact"
+#define FAULTED 32768			/* 128 MiB, a quarter of the node */
+#define KEPT (FAULTED / 2)		/* every other page stays */
+#define SEED 11
+#define REPLY_MS 60000
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+
+FIXTURE(compact) {
+	bool driver;
+};
+
+FIXTURE_VARIANT(compact) {
+	bool compaction;	/* the owner sets NP_OPS_COMPACTION */
+};
+
+FIXTURE_VARIANT_ADD(compact, opted_in)
+{
+	.compaction = true,
+};
+
+FIXTURE_VARIANT_ADD(compact, not_opted_in)
+{
+	.compaction = false,
+};
+
+/* Node 2 private, MIGRATION | MEMPOLICY (+ COMPACTION); CG_TEST granted it. */
+FIXTURE_SETUP(compact)
+{
+	char params[64];
+
+	pn_page_size();
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(0, cg_destroy(CG_TEST));
+	if (unload_module(REGION_DRIVER) == 0)
+		TH_LOG("unloaded a driver left behind by an earlier test");
+	snprintf(params, sizeof(params), "ops_flags=%d",
+		 NP_OPS_MIGRATION | NP_OPS_MEMPOLICY |
+		 (variant->compaction ? NP_OPS_COMPACTION : 0));
+	ASSERT_EQ(0, region_load(params));
+	self->driver = true;
+	ASSERT_TRUE(node_is_private(NID));
+	ASSERT_EQ(0, cg_enable_memory(CG_ROOT));
+	ASSERT_EQ(0, cg_create(CG_TEST));
+	ASSERT_EQ(0, cg_write(CG_TEST, PN_NODES, "2"));
+}
+
+FIXTURE_TEARDOWN(compact)
+{
+	EXPECT_EQ(0, cg_destroy(CG_TEST));
+	if (self->driver)
+		EXPECT_EQ(0, unload_module(REGION_DRIVER));
+}
+
+/*
+ * Worker: FAULTED pages on node 2, every odd one freed again; sends the
+ * address, waits, then sends the number of kept pages whose data changed.
+ */
+static int wk_fragment(struct cg_worker *w, void *arg)
+{
+	unsigned long node2 = pn_node_bit(NID);
+	long ps = pn_page_size(), i, bad = 0;
+	char *p = pn_anon(FAULTED);
+
+	WORKER_CHECK(p, "mmap: %s", strerror(errno));
+	WORKER_CHECK(!pn_thp(p, FAULTED, false), "madvise: %s", strerror(errno));
+	WORKER_CHECK(!mbind(p, FAULTED * ps, MPOL_BIND, &node2, PN_MAXNODE, 0),
+		     "mbind: %s", strerror(errno));
+	pn_fill(p, FAULTED, SEED);
+	for (i = 1; i < FAULTED; i += 2)
+		WORKER_CHECK(!madvise(p + i * ps, ps, MADV_DONTNEED),
+			     "MADV_DONTNEED: %s", strerror(errno));
+	WORKER_CHECK(!cgw_send(w, &p, sizeof(p)), "send");
+	WORKER_CHECK(!cgw_wait(w, -1), "wait");
+	for (i = 0; i < FAULTED; i += 2)
+		bad += p[i * ps] != pn_pattern(i, SEED) ||
+		       p[(i + 1) * ps - 1] != pn_pattern(i, SEED);
+	WORKER_CHECK(!cgw_send(w, &bad, sizeof(bad)), "send");
+	return 0;
+}
+
+/* Page frames of the kept pages of @pid at @p into @pfn; 0 or -1. */
+static int kept_pfns(pid_t pid, char *p, uint64_t *pfn)
+{
+	long ps = pn_page_size(), i;
+	char path[64];
+	uint64_t e;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < KEPT && !ret; i++) {
+		off_t off = ((uintptr_t)p / ps + 2 * i) * sizeof(e);
+
+		if (pread(fd, &e, sizeof(e), off) != sizeof(e) ||
+		    !(e & PM_PRESENT) || !(e & PM_PFN_MASK))
+			ret = -1;
+		pfn[i] = e & PM_PFN_MASK;
+	}
+	close(fd);
+	return ret;
+}
+
+/* How many kept pages of @pid at @p are on node @nid. */
+static long kept_on(pid_t pid, char *p, int nid)
+{
+	void **addrs = calloc(KEPT, sizeof(*addrs));
+	int *status = calloc(KEPT, sizeof(int));
+	long i, c = -1;
+
+	if (addrs && status) {
+		for (i = 0; i < KEPT; i++)
+			addrs[i] = p + 2 * i * pn_page_size();
+		if (!move_pages(pid, KEPT, addrs, NULL, status, 0))
+			for (c = 0, i = 0; i < KEPT; i++)
+				c += status[i] == nid;
+	}
+	free(addrs);
+	free(status);
+	return c;
+}
+
+static long long current_on_node(void)
+{
+	return cg_node_key(CG_TEST, PN_STAT, NID, "current");
+}
+
+TEST_F(compact, compaction_moves_pages_keeps_charges)
+{
+	uint64_t *before = calloc(KEPT, sizeof(*before));
+	uint64_t *after = calloc(KEPT, sizeof(*after));
+	long i, moved = 0, bad = -1;
+	long long charged;
+	struct cg_worker w;
+	char *p;
+
+	ASSERT_TRUE(before && after);
+	ASSERT_EQ(0, cg_worker_start(&w, CG_TEST, wk_fragment, NULL));
+	ASSERT_EQ(0, cgw_recv(&w, &p, sizeof(p), REPLY_MS));
+	ASSERT_EQ(KEPT, kept_on(w.pid, p, NID));
+	ASSERT_EQ(0, pn_drain_lru());
+	charged = current_on_node();
+	ASSERT_EQ((long long)KEPT * pn_page_size(), charged);
+	ASSERT_EQ(0, kept_pfns(w.pid, p, before));
+
+	/* Refused or not, the write succeeds: compaction is best effort. */
+	EXPECT_EQ(0, write_file(COMPACT_NODE, "1"));
+
+	ASSERT_EQ(0, kept_pfns(w.pid, p, after));
+	for (i = 0; i < KEPT; i++)
+		moved += before[i] != after[i];
+	TH_LOG("%ld of %d pages moved to new page frames", moved, KEPT);
+	if (variant->compaction) {
+		EXPECT_GT(moved, 0);
+	} else {
+		EXPECT_EQ(0, moved);
+	}
+	EXPECT_EQ(KEPT, kept_on(w.pid, p, NID));
+	/* The old frames were freed: the charge went with the pages. */
+	EXPECT_EQ(0, pn_drain_lru());
+	EXPECT_EQ(charged, current_on_node());
+
+	ASSERT_EQ(0, cgw_signal(&w));
+	ASSERT_EQ(0, cgw_recv(&w, &bad, sizeof(bad), REPLY_MS));
+	EXPECT_EQ(0, bad) TH_LOG("%ld kept pages lost their data", bad);
+	EXPECT_EQ(0, cg_worker_finish(&w));
+	/* ... and the new frames release it when the worker is gone. */
+	for (i = 0; i < 200 && current_on_node() != 0; i++)
+		cg_sleep_ms(10);
+	EXPECT_EQ(0, current_on_node());
+	free(before);
+	free(after);
+}
+
+TEST_HARNESS_MAIN
