@@ -21,7 +21,8 @@
  *              node, owned by the mapping alone (freed at munmap or exit)
  *   stats      allocated, freed (seen by free_folio), split, held,
  *              migrate_to (batches routed through our migrate_to),
- *              migrated_in / migrated_out (pages seen by folio_migrate)
+ *              migrated_in / migrated_out (pages seen by folio_migrate),
+ *              memory_failure (hardware errors reported on the node)
  *
  * With ops_flags=3 (NP_OPS_MIGRATION | NP_OPS_MEMPOLICY) users may also
  * place their anonymous memory on the node with mbind()/set_mempolicy()
@@ -64,6 +65,10 @@ static bool use_migrate_to = true;
 module_param(use_migrate_to, bool, 0444);
 MODULE_PARM_DESC(use_migrate_to, "route migrations onto the node through our migrate_to callback");
 
+static bool claim_errors;
+module_param(claim_errors, bool, 0444);
+MODULE_PARM_DESC(claim_errors, "handle hardware errors on the node ourselves instead of letting mm poison the page");
+
 static unsigned int alloc_order;
 module_param(alloc_order, uint, 0644);
 MODULE_PARM_DESC(alloc_order, "order of the folios the alloc file allocates");
@@ -74,6 +79,7 @@ MODULE_PARM_DESC(alloc_order, "order of the folios the alloc file allocates");
  */
 static atomic_long_t nr_allocated, nr_freed, nr_split;
 static atomic_long_t nr_migrate_to, nr_migrated_in, nr_migrated_out;
+static atomic_long_t nr_memory_failure;
 
 /* Folios the driver holds, allocated through debugfs. */
 static LIST_HEAD(held);
@@ -126,10 +132,27 @@ static void private_region_folio_migrate(struct folio *src, struct folio *dst)
 		atomic_long_add(folio_nr_pages(src), &nr_migrated_out);
 }
 
+/*
+ * A hardware error was reported in a page of our node (memory_failure(),
+ * under its mutex).  A device that can repair or remap the frame would
+ * do it here and claim the error; we only count it.  Returning
+ * -EOPNOTSUPP lets mm poison the page as on any other node: unmap it,
+ * kill or signal its users, keep it out of the allocator.
+ */
+static int private_region_memory_failure(struct folio *folio,
+					 unsigned long pfn, int mf_flags)
+{
+	atomic_long_inc(&nr_memory_failure);
+	pr_info("hardware error at pfn %#lx: %s\n", pfn,
+		claim_errors ? "claimed" : "left to mm");
+	return claim_errors ? 0 : -EOPNOTSUPP;
+}
+
 static struct node_private_ops ops = {
 	.free_folio = private_region_free_folio,
 	.folio_split = private_region_folio_split,
 	.folio_migrate = private_region_folio_migrate,
+	.memory_failure = private_region_memory_failure,
 };
 
 static ssize_t alloc_write(struct file *file, const char __user *ubuf,
@@ -245,6 +268,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "migrate_to %ld\n", atomic_long_read(&nr_migrate_to));
 	seq_printf(m, "migrated_in %ld\n", atomic_long_read(&nr_migrated_in));
 	seq_printf(m, "migrated_out %ld\n", atomic_long_read(&nr_migrated_out));
+	seq_printf(m, "memory_failure %ld\n", atomic_long_read(&nr_memory_failure));
 	mutex_lock(&held_lock);
 	seq_printf(m, "held %lu\n", nr_held);
 	mutex_unlock(&held_lock);

@@ -25,7 +25,13 @@
 #define NID REGION_NID
 #define CG_TEST CG_ROOT "/privnode-compaction-test"
 #define COMPACT_NODE NODE_SYSFS "/node2/compact"
-#define FAULTED 32768			/* 128 MiB, a quarter of the node */
+/*
+ * 384 MiB, three quarters of the node, so that whichever frames the
+ * allocator hands out, kept pages sit low in the zone, below free holes
+ * higher up: compaction's migration scanner (from the bottom) then meets
+ * pages to move before it meets its free scanner (from the top).
+ */
+#define FAULTED 98304
 #define KEPT (FAULTED / 2)		/* every other page stays */
 #define SEED 11
 #define REPLY_MS 60000
@@ -158,6 +164,7 @@ TEST_F(compact, compaction_moves_pages_keeps_charges)
 	uint64_t *before = calloc(KEPT, sizeof(*before));
 	uint64_t *after = calloc(KEPT, sizeof(*after));
 	long i, moved = 0, bad = -1;
+	int tries;
 	long long charged;
 	struct cg_worker w;
 	char *p;
@@ -171,13 +178,19 @@ TEST_F(compact, compaction_moves_pages_keeps_charges)
 	ASSERT_EQ((long long)KEPT * pn_page_size(), charged);
 	ASSERT_EQ(0, kept_pfns(w.pid, p, before));
 
-	/* Refused or not, the write succeeds: compaction is best effort. */
-	EXPECT_EQ(0, write_file(COMPACT_NODE, "1"));
-
-	ASSERT_EQ(0, kept_pfns(w.pid, p, after));
-	for (i = 0; i < KEPT; i++)
-		moved += before[i] != after[i];
-	TH_LOG("%ld of %d pages moved to new page frames", moved, KEPT);
+	/*
+	 * Refused or not, the write succeeds: compaction is best effort.
+	 * How much one pass moves varies from run to run (from a few dozen
+	 * pages up), so a pass that moved nothing is tried again.
+	 */
+	for (tries = 0; tries < 5 && !moved; tries++) {
+		EXPECT_EQ(0, write_file(COMPACT_NODE, "1"));
+		ASSERT_EQ(0, kept_pfns(w.pid, p, after));
+		for (i = 0; i < KEPT; i++)
+			moved += before[i] != after[i];
+	}
+	TH_LOG("%ld of %d pages moved to new page frames in %d passes",
+	       moved, KEPT, tries);
 	if (variant->compaction) {
 		EXPECT_GT(moved, 0);
 	} else {
