@@ -154,6 +154,45 @@ static long kept_on(pid_t pid, char *p, int nid)
 	return c;
 }
 
+/* "@key N" of node 2's vmstat; -1 if missing. */
+static long node_vmstat(const char *key)
+{
+	char buf[8192], *p;
+	size_t klen = strlen(key);
+
+	if (read_file(NODE_SYSFS "/node2/vmstat", buf, sizeof(buf)))
+		return -1;
+	for (p = buf; (p = strstr(p, key)); p += klen)
+		if ((p == buf || p[-1] == '\n') && p[klen] == ' ')
+			return strtol(p + klen + 1, NULL, 10);
+	return -1;
+}
+
+static void dump(const char *path, const char *from)
+{
+	static char buf[65536];
+	char *p;
+
+	if (read_file(path, buf, sizeof(buf)))
+		return;
+	p = from ? strstr(buf, from) : buf;
+	if (!p)
+		return;
+	for (char *line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, "Node    2") || strstr(line, "Node 2"))
+			printf("# DIAG %s\n", line);
+}
+
+static void diag(struct __test_metadata *_metadata, const char *when)
+{
+	dump("/proc/pagetypeinfo", NULL);
+	dump("/proc/buddyinfo", NULL);
+	TH_LOG("%s: node 2 free %ld kB, isolated_anon %ld, inactive_anon %ld, active_anon %ld, migrated in %ld out %ld",
+	       when, node_meminfo_kb(NID, "MemFree"), node_vmstat("nr_isolated_anon"),
+	       node_vmstat("nr_inactive_anon"), node_vmstat("nr_active_anon"),
+	       region_stat("migrated_in"), region_stat("migrated_out"));
+}
+
 static long long current_on_node(void)
 {
 	return cg_node_key(CG_TEST, PN_STAT, NID, "current");
@@ -183,6 +222,7 @@ TEST_F(compact, compaction_moves_pages_keeps_charges)
 	 * How much one pass moves varies from run to run (from a few dozen
 	 * pages up), so a pass that moved nothing is tried again.
 	 */
+	diag(_metadata, "before");
 	for (tries = 0; tries < 5 && !moved; tries++) {
 		EXPECT_EQ(0, write_file(COMPACT_NODE, "1"));
 		ASSERT_EQ(0, kept_pfns(w.pid, p, after));
@@ -191,6 +231,7 @@ TEST_F(compact, compaction_moves_pages_keeps_charges)
 	}
 	TH_LOG("%ld of %d pages moved to new page frames in %d passes",
 	       moved, KEPT, tries);
+	diag(_metadata, "after");
 	if (variant->compaction) {
 		EXPECT_GT(moved, 0);
 	} else {
