@@ -33,6 +33,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/module.h>
 #include <linux/node_private.h>
+#include <linux/workqueue.h>
 
 /* Where the device memory is.  A real driver reads this from its device. */
 static int nid = NUMA_NO_NODE;
@@ -125,6 +126,20 @@ give_back:
 	return ret;
 }
 
+/*
+ * Offlining gives up when the task doing it has a signal pending, and
+ * TIF_NOTIFY_SIGNAL counts (io_uring task work, for one): rmmod from such
+ * a task would fail at once.  A worker has no signals.
+ */
+static int remove_ret;
+
+static void remove_fn(struct work_struct *work)
+{
+	remove_ret = offline_and_remove_private_memory(nid, start, size);
+}
+
+static DECLARE_WORK(remove_work, remove_fn);
+
 static void __exit accel_mem_exit(void)
 {
 	int ret;
@@ -132,11 +147,13 @@ static void __exit accel_mem_exit(void)
 	/*
 	 * Step 3, the reverse of the above.  Offlining migrates users' pages
 	 * to ordinary memory and waits for pages that cannot move yet (a
-	 * short-term pin); it gives up only if a signal ends that wait.  The
-	 * node would then stay online while its owner structure goes away
-	 * with this module: say so loudly.
+	 * short-term pin), in a worker (above).  Should it fail anyway, the
+	 * node would stay online while its owner structure goes away with
+	 * this module: say so loudly.
 	 */
-	ret = offline_and_remove_private_memory(nid, start, size);
+	schedule_work(&remove_work);
+	flush_work(&remove_work);
+	ret = remove_ret;
 	if (WARN(ret, "node %d: removing memory failed: %d\n", nid, ret))
 		return;
 	WARN_ON(node_private_clear_ops(&np));
