@@ -22,14 +22,18 @@
  *   stats      allocated, freed (seen by free_folio), split, held,
  *              migrate_to (batches routed through our migrate_to),
  *              migrated_in / migrated_out (pages seen by folio_migrate),
- *              memory_failure (hardware errors reported on the node)
+ *              memory_failure (hardware errors reported on the node),
+ *              write_faults (writes that reached handle_fault)
  *
  * With ops_flags=3 (NP_OPS_MIGRATION | NP_OPS_MEMPOLICY) users may also
  * place their anonymous memory on the node with mbind()/set_mempolicy()
  * and move_pages(); such folios come back through free_folio too.  With
  * ops_flags=5 (NP_OPS_MIGRATION | NP_OPS_DEMOTION) the node is a memory
  * tier below DRAM, and reclaim demotes cold anonymous memory to it once
- * /sys/kernel/mm/numa/demotion_enabled is set.
+ * /sys/kernel/mm/numa/demotion_enabled is set.  With ops_flags=9
+ * (NP_OPS_MIGRATION | NP_OPS_PROTECT_WRITE) mm maps the node's pages
+ * read-only and every write faults into handle_fault, which promotes the
+ * folio to ordinary memory, as a compressed-memory device would.
  */
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
@@ -79,7 +83,7 @@ MODULE_PARM_DESC(alloc_order, "order of the folios the alloc file allocates");
  */
 static atomic_long_t nr_allocated, nr_freed, nr_split;
 static atomic_long_t nr_migrate_to, nr_migrated_in, nr_migrated_out;
-static atomic_long_t nr_memory_failure;
+static atomic_long_t nr_memory_failure, nr_write_faults;
 
 /* Folios the driver holds, allocated through debugfs. */
 static LIST_HEAD(held);
@@ -148,10 +152,25 @@ static int private_region_memory_failure(struct folio *folio,
 	return claim_errors ? 0 : -EOPNOTSUPP;
 }
 
+/*
+ * A task wrote to a page of our node, which mm keeps read-only under
+ * NP_OPS_PROTECT_WRITE.  We are entered with the page table lock held.
+ * A compressed-memory device must not see the write (it would change how
+ * well the page compresses behind its back), so it promotes the folio to
+ * ordinary memory first; mm's helper does that, drops the lock and lets
+ * the write retry on the new copy.
+ */
+static vm_fault_t private_region_handle_fault(struct vm_fault *vmf)
+{
+	atomic_long_inc(&nr_write_faults);
+	return node_private_promote_fault(vmf);
+}
+
 static struct node_private_ops ops = {
 	.free_folio = private_region_free_folio,
 	.folio_split = private_region_folio_split,
 	.folio_migrate = private_region_folio_migrate,
+	.handle_fault = private_region_handle_fault,
 	.memory_failure = private_region_memory_failure,
 };
 
@@ -269,6 +288,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "migrated_in %ld\n", atomic_long_read(&nr_migrated_in));
 	seq_printf(m, "migrated_out %ld\n", atomic_long_read(&nr_migrated_out));
 	seq_printf(m, "memory_failure %ld\n", atomic_long_read(&nr_memory_failure));
+	seq_printf(m, "write_faults %ld\n", atomic_long_read(&nr_write_faults));
 	mutex_lock(&held_lock);
 	seq_printf(m, "held %lu\n", nr_held);
 	mutex_unlock(&held_lock);
