@@ -12,9 +12,12 @@
  *  deep       cgroup /cgb-d1/.../cgb-d8, eight levels, each requesting
  *             "2", mbind {2}: the counter charge walks eight levels;
  *  deep0      the same cgroup, mbind {0}: the memory controller's own cost
- *             of the depth, for reference.
+ *             of the depth, for reference;
+ *  ordinary1  cgroup /cgb-ord, mbind {1}: an ordinary node without CPUs,
+ *             as far from the task as node 2 - the fair baseline for a
+ *             private node, which has no CPUs either.
  *
- * These four alternate round by round (phase 1).  Then 999 empty siblings
+ * These five alternate round by round (phase 1).  Then 999 empty siblings
  * of /cgb-grant are created (memory controller on), and ordinary and
  * granted alternate again (phase 2, "1000 cgroups"); then each sibling
  * requests "2" as well, so that 1000 cgroups hold counters for node 2, and
@@ -28,9 +31,14 @@
  * Prints (ns per fault, medians):
  *   # bench cgroup fault_ns ordinary <m> granted <m> deep <m> deep0 <m>
  *       k_ordinary <m> k_granted <m> kg_ordinary <m> kg_granted <m>
+ *       ordinary1 <m>
  *   # bench cgroup ratio granted/ordinary <r> k/granted <r> kg/granted <r>
  *       deep/granted <r> deep0/ordinary <r> deep/deep0 <r>
  *       k_ordinary/ordinary <r> kg_ordinary/ordinary <r>
+ *       granted/ordinary1 <r> grant_depth <r>
+ * where grant_depth = (deep/deep0) / (granted/ordinary): how much more the
+ * grant costs eight levels deep than one level deep, the memory
+ * controller's own depth cost divided out.
  *   # bench cgroup spread <scenario> <min>/<max> ...
  * (one line each; run-bench.sh reads the fields by position) and TAP.
  * Meant for QEMU -icount (guest ns = instructions).
@@ -56,11 +64,11 @@
 #define CG_GRANT CG_ROOT "/cgb-grant"
 #define CG_DEEP_TOP CG_ROOT "/cgb-d1"
 
-enum { ORD, GRANT, DEEP, DEEP0, K_ORD, K_GRANT, KG_ORD, KG_GRANT, NR_SCEN };
+enum { ORD, GRANT, DEEP, DEEP0, K_ORD, K_GRANT, KG_ORD, KG_GRANT, ORD1, NR_SCEN };
 
 static const char *const scen_name[NR_SCEN] = {
 	"ordinary", "granted", "deep", "deep0",
-	"k_ordinary", "k_granted", "kg_ordinary", "kg_granted",
+	"k_ordinary", "k_granted", "kg_ordinary", "kg_granted", "ordinary1",
 };
 
 static long page_size;
@@ -159,7 +167,7 @@ static int all_on(char *p, size_t n, int nid, void **addrs, int *status,
 static const char *scen_cgroup(int s)
 {
 	switch (s) {
-	case ORD: case K_ORD: case KG_ORD:
+	case ORD: case K_ORD: case KG_ORD: case ORD1:
 		return CG_ORD;
 	case GRANT: case K_GRANT: case KG_GRANT:
 		return CG_GRANT;
@@ -170,6 +178,8 @@ static const char *scen_cgroup(int s)
 
 static int scen_node(int s)
 {
+	if (s == ORD1)
+		return 1;
 	return s == GRANT || s == K_GRANT || s == KG_GRANT || s == DEEP ? NID : 0;
 }
 
@@ -290,7 +300,7 @@ int main(int argc, char **argv)
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
 	int rounds = argc > 2 ? atoi(argv[2]) : 25;
 	int siblings = argc > 3 ? atoi(argv[3]) : 999;
-	static const int phase1[] = { ORD, GRANT, DEEP, DEEP0 };
+	static const int phase1[] = { ORD, GRANT, DEEP, DEEP0, ORD1 };
 	static const int phase2[] = { K_ORD, K_GRANT };
 	static const int phase3[] = { KG_ORD, KG_GRANT };
 	double *v[NR_SCEN], m[NR_SCEN], t0;
@@ -322,8 +332,8 @@ int main(int argc, char **argv)
 	if (!tap(setup_cgroups() == 0, "cgroups: /cgb-ord, /cgb-grant (2), /cgb-d1/.../cgb-d8 (2 at each level)"))
 		goto out;
 
-	ok = run_phase(phase1, 4, rounds, len, v, addrs, status) == 0;
-	if (!tap(ok, "phase 1: ordinary, granted, deep, deep0: pages and charges where expected"))
+	ok = run_phase(phase1, 5, rounds, len, v, addrs, status) == 0;
+	if (!tap(ok, "phase 1: ordinary, granted, deep, deep0, ordinary1: pages and charges where expected"))
 		goto out;
 
 	t0 = now_ns();
@@ -360,11 +370,13 @@ int main(int argc, char **argv)
 		for (s = 0; s < NR_SCEN; s++)
 			printf(" %s %.1f/%.1f", scen_name[s], v[s][0], v[s][rounds - 1]);
 		printf(" (min/max over rounds)\n");
-		printf("# bench cgroup ratio granted/ordinary %.4f k/granted %.4f kg/granted %.4f deep/granted %.4f deep0/ordinary %.4f deep/deep0 %.4f k_ordinary/ordinary %.4f kg_ordinary/ordinary %.4f\n",
+		printf("# bench cgroup ratio granted/ordinary %.4f k/granted %.4f kg/granted %.4f deep/granted %.4f deep0/ordinary %.4f deep/deep0 %.4f k_ordinary/ordinary %.4f kg_ordinary/ordinary %.4f granted/ordinary1 %.4f grant_depth %.4f\n",
 		       m[GRANT] / m[ORD], m[K_GRANT] / m[GRANT],
 		       m[KG_GRANT] / m[GRANT], m[DEEP] / m[GRANT],
 		       m[DEEP0] / m[ORD], m[DEEP] / m[DEEP0],
-		       m[K_ORD] / m[ORD], m[KG_ORD] / m[ORD]);
+		       m[K_ORD] / m[ORD], m[KG_ORD] / m[ORD],
+		       m[GRANT] / m[ORD1],
+		       (m[DEEP] / m[DEEP0]) / (m[GRANT] / m[ORD]));
 	}
 out:
 	tap(cleanup_cgroups(siblings) == 0, "cgroups removed");

@@ -126,7 +126,7 @@ accel_bench() {
 cgroup_bench() {
 	local i log line meds
 	local -a rows=() med=()
-	local fmt='%-6s %7s %7s %7s %7s %7s %7s  %6s %6s %6s %6s %6s %6s\n'
+	local fmt='%-6s %7s %7s %7s %7s %7s %7s %7s  %6s %6s %6s %6s %6s %6s %6s %6s\n'
 	{
 	echo "Cost of the cgroup grant of private node 2 (examples/accel_mem) at fault time,"
 	echo "patched kernel, QEMU TCG -icount shift=0 (1 guest ns = 1 instruction)."
@@ -134,40 +134,44 @@ cgroup_bench() {
 	echo "round, ns per fault, median of 25 rounds per scenario; the task in a non-root"
 	echo "cgroup, pinned to CPU 0:"
 	echo "  ord    /cgb-ord, no request, mbind {0}"
+	echo "  ord1   /cgb-ord, mbind {1}: ordinary memory as far away as node 2"
 	echo "  grant  /cgb-grant, requests 2, mbind {2} (grant check + node-2 charge)"
 	echo "  1k     grant, once 999 empty sibling cgroups exist (memory controller on)"
 	echo "  1k-req grant, once each of the 999 siblings requests 2 as well"
 	echo "  deep   8 levels below the root, each requesting 2, mbind {2}"
 	echo "  deep0  the same cgroup, mbind {0} (the memory controller's own depth cost)"
 	echo "  1ko/o  ord measured alongside 1k, over ord: drift between the two phases"
+	echo "  gdep   (deep/deep0) / (grant/ord): the grant's own cost of 7 more levels"
 	echo
-	printf "$fmt" boot ord grant 1k 1k-req deep deep0 \
-		g/o 1k/g 1kr/g deep/g d0/o 1ko/o
+	printf "$fmt" boot ord grant 1k 1k-req deep deep0 ord1 \
+		g/o 1k/g 1kr/g deep/g d0/o 1ko/o g/o1 gdep
 	for i in $(seq 1 "$CGROUP_BOOTS"); do
 		log=$b/logs/bench-cgroup-$i
 		boot patched bench-cgroup "$log"
 		line=$(tr -d '\r' < "$log.results" | awk '
-			/^# bench cgroup fault_ns/ { f = $6 " " $8 " " $16 " " $20 " " $10 " " $12 }
-			/^# bench cgroup ratio/ { r = $6 " " $8 " " $10 " " $12 " " $14 " " $18 }
+			/^# bench cgroup fault_ns/ { f = $6 " " $8 " " $16 " " $20 " " $10 " " $12 " " $22 }
+			/^# bench cgroup ratio/ { r = $6 " " $8 " " $10 " " $12 " " $14 " " $18 " " $22 " " $24 }
 			END { if (f != "" && r != "") print f, r }')
 		[ -n "$line" ] || { echo "bench: no figures in $log.results" >&2; return 1; }
 		rows+=("$line")
 		# shellcheck disable=SC2086
 		printf "$fmt" "$i" $line
 	done
-	meds=$(for i in $(seq 1 12); do
+	meds=$(for i in $(seq 1 15); do
 		printf '%s\n' "${rows[@]}" | awk -v c="$i" '{ print $c }' | median
 	done | xargs)
 	# shellcheck disable=SC2086
 	printf "$fmt" median $meds
 	read -ra med <<< "$meds"
 	echo
-	echo "ratio granted / ordinary:                    ${med[6]} (goal <= 1.05; median of per-boot ratios)"
-	echo "ratio granted, 1000 cgroups / granted:       ${med[7]} (goal <= 1.02; siblings empty)"
-	echo "ratio granted, 1000 cgroups / granted:       ${med[8]} (siblings requesting 2 too)"
-	echo "ratio granted, 8 levels deep / granted:      ${med[9]} (goal <= 1.02)"
-	echo "(reference: 8 levels deep, mbind {0} / ordinary: ${med[10]}, the memory controller's own;"
-	echo " ordinary with 999 siblings / ordinary: ${med[11]}, drift between the phases)"
+	echo "ratio granted / ordinary node 1:             ${med[13]} (goal <= 1.05; median of per-boot ratios)"
+	echo "ratio granted / ordinary node 0:             ${med[7]} (node 0 is the CPUs' own node)"
+	echo "ratio granted, 1000 cgroups / granted:       ${med[8]} (goal <= 1.02; siblings empty)"
+	echo "ratio granted, 1000 cgroups / granted:       ${med[9]} (siblings requesting 2 too)"
+	echo "ratio granted, 8 levels deep / granted:      ${med[10]} (goal <= 1.02)"
+	echo "  of which the grant's own (gdep):           ${med[14]}"
+	echo "(reference: 8 levels deep, mbind {0} / ordinary: ${med[11]}, the memory controller's own;"
+	echo " ordinary with 999 siblings / ordinary: ${med[12]}, drift between the phases)"
 	} | tee "$b/results/bench-cgroup.txt"
 }
 
