@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
 #include "privnode_test.h"
 
 #define NID 2
@@ -35,27 +35,6 @@
 
 static long page_size;
 static int tap_nr, failed;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int tap(int ok, const char *what)
 {
@@ -145,19 +124,6 @@ static double move_round(size_t len, int nid, void **addrs, int *nodes,
 	return ret ? -1 : pages / (ns / 1e9);
 }
 
-static int load_accel_mem(void)
-{
-	unsigned long long start, size;
-	char params[128];
-	int ret = node_range(NID, &start, &size);
-
-	if (ret)
-		return ret;
-	snprintf(params, sizeof(params), "nid=%d start=%llu size=%llu borrow=1",
-		 NID, start, size);
-	return load_module("accel_mem", params);
-}
-
 int main(int argc, char **argv)
 {
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
@@ -181,7 +147,8 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n1..4\n");
 	if (rounds < 1 || !f2 || !f0 || !f1 || !m2 || !m1 || !addrs || !nodes || !status)
 		return 1;
-	if (!tap(load_accel_mem() == 0, "accel_mem loaded for node 2"))
+	if (!tap(load_node_module("accel_mem", NID, NULL) == 0,
+		 "accel_mem loaded for node 2"))
 		return 1;
 
 	/* Alternate the nodes so that drift over the run hits both alike. */

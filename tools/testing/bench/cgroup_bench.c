@@ -51,9 +51,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
 #include "privnode_cgroup.h"
 
 #define NID 2
@@ -74,27 +74,6 @@ static const char *const scen_name[NR_SCEN] = {
 static long page_size;
 static int tap_nr, failed;
 static char deep[DEPTH][PATH_MAX];	/* deep[0] = /cgb-d1 ... deep[7] = leaf */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int tap(int ok, const char *what)
 {
@@ -239,19 +218,6 @@ static int run_phase(const int *sc, int n, int rounds, size_t len,
 	return 0;
 }
 
-static int load_accel_mem(void)
-{
-	unsigned long long start, size;
-	char params[128];
-	int ret = node_range(NID, &start, &size);
-
-	if (ret)
-		return ret;
-	snprintf(params, sizeof(params), "nid=%d start=%llu size=%llu borrow=1",
-		 NID, start, size);
-	return load_module("accel_mem", params);
-}
-
 static void sibling_path(char *buf, size_t len, int i)
 {
 	snprintf(buf, len, CG_ROOT "/cgb-s%03d", i);
@@ -327,7 +293,8 @@ int main(int argc, char **argv)
 	CPU_SET(0, &cpu0);
 	if (!tap(sched_setaffinity(0, sizeof(cpu0), &cpu0) == 0, "pinned to CPU 0"))
 		return 1;
-	if (!tap(load_accel_mem() == 0, "accel_mem loaded for node 2"))
+	if (!tap(load_node_module("accel_mem", NID, NULL) == 0,
+		 "accel_mem loaded for node 2"))
 		return 1;
 	if (!tap(setup_cgroups() == 0, "cgroups: /cgb-ord, /cgb-grant (2), /cgb-d1/.../cgb-d8 (2 at each level)"))
 		goto out;

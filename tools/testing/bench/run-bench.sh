@@ -50,6 +50,33 @@ median() {	# numbers on stdin -> their median (the lower one of an even count)
 	sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# One row per boot of the patched kernel running guest target $1, $2 boots:
+# the figures the awk program $5 picks from the boot's results, printed
+# with format $3; then the median of each of the $4 columns as a last row,
+# and in med[] (0-based) for the caller's summary.  Medians of per-boot
+# figures, ratios included: each boot's ratio compares rounds that
+# alternated within that boot.
+per_boot_rows() {	# target boots fmt columns awk-program
+	local target=$1 boots=$2 fmt=$3 cols=$4 pick=$5 i log line meds
+	local -a rows=()
+
+	for i in $(seq 1 "$boots"); do
+		log=$b/logs/$target-$i
+		boot patched "$target" "$log"
+		line=$(tr -d '\r' < "$log.results" | awk "$pick")
+		[ -n "$line" ] || { echo "bench: no figures in $log.results" >&2; return 1; }
+		rows+=("$line")
+		# shellcheck disable=SC2086
+		printf "$fmt" "$i" $line
+	done
+	meds=$(for i in $(seq 1 "$cols"); do
+		printf '%s\n' "${rows[@]}" | awk -v c="$i" '{ print $c }' | median
+	done | xargs)
+	# shellcheck disable=SC2086
+	printf "$fmt" median $meds
+	read -ra med <<< "$meds"
+}
+
 fault_bench() {
 declare -A mean med
 {
@@ -83,8 +110,7 @@ declare -A mean med
 # The accel scenario: one line per boot with the medians and the ratios,
 # then the median of each column across boots.
 accel_bench() {
-	local i log line meds
-	local -a rows=() med=()
+	local -a med=()
 	local fmt='%-6s %9s %9s %9s %7s %7s   %10s %10s %7s\n'
 	{
 	echo "Private node owned by examples/accel_mem (node 2) against ordinary nodes,"
@@ -96,24 +122,11 @@ accel_bench() {
 	echo
 	printf "$fmt" boot "fault n2" "fault n0" "fault n1" "n2/n0" "n2/n1" \
 		"move 0->2" "move 0->1" "2/1"
-	for i in $(seq 1 "$ACCEL_BOOTS"); do
-		log=$b/logs/bench-accel-$i
-		boot patched bench-accel "$log"
-		line=$(tr -d '\r' < "$log.results" | awk '
-			/^# bench accel fault_ns/ { f = $6 " " $8 " " $12 " " $10 " " $14 }
-			/^# bench accel move_pps/ { m = $6 " " $8 " " $10 }
-			END { if (f != "" && m != "") print f, m }')
-		[ -n "$line" ] || { echo "bench: no figures in $log.results" >&2; return 1; }
-		rows+=("$line")
-		# shellcheck disable=SC2086
-		printf "$fmt" "$i" $line
-	done
-	meds=$(for i in $(seq 1 8); do
-		printf '%s\n' "${rows[@]}" | awk -v c="$i" '{ print $c }' | median
-	done | xargs)
-	# shellcheck disable=SC2086
-	printf "$fmt" median $meds
-	read -ra med <<< "$meds"
+	# shellcheck disable=SC2016
+	per_boot_rows bench-accel "$ACCEL_BOOTS" "$fmt" 8 '
+		/^# bench accel fault_ns/ { f = $6 " " $8 " " $12 " " $10 " " $14 }
+		/^# bench accel move_pps/ { m = $6 " " $8 " " $10 }
+		END { if (f != "" && m != "") print f, m }'
 	echo
 	echo "ratio fault cost, private node / node 0:        ${med[3]} (median of per-boot ratios)"
 	echo "ratio move_pages throughput, 0->private / 0->1: ${med[7]} (median of per-boot ratios)"
@@ -124,8 +137,7 @@ accel_bench() {
 # The cgroup scenario: like accel, one line per boot (medians over the
 # boot's rounds and their ratios), then the median of each column.
 cgroup_bench() {
-	local i log line meds
-	local -a rows=() med=()
+	local -a med=()
 	local fmt='%-6s %7s %7s %7s %7s %7s %7s %7s  %6s %6s %6s %6s %6s %6s %6s %6s\n'
 	{
 	echo "Cost of the cgroup grant of private node 2 (examples/accel_mem) at fault time,"
@@ -145,24 +157,11 @@ cgroup_bench() {
 	echo
 	printf "$fmt" boot ord grant 1k 1k-req deep deep0 ord1 \
 		g/o 1k/g 1kr/g deep/g d0/o 1ko/o g/o1 gdep
-	for i in $(seq 1 "$CGROUP_BOOTS"); do
-		log=$b/logs/bench-cgroup-$i
-		boot patched bench-cgroup "$log"
-		line=$(tr -d '\r' < "$log.results" | awk '
-			/^# bench cgroup fault_ns/ { f = $6 " " $8 " " $16 " " $20 " " $10 " " $12 " " $22 }
-			/^# bench cgroup ratio/ { r = $6 " " $8 " " $10 " " $12 " " $14 " " $18 " " $22 " " $24 }
-			END { if (f != "" && r != "") print f, r }')
-		[ -n "$line" ] || { echo "bench: no figures in $log.results" >&2; return 1; }
-		rows+=("$line")
-		# shellcheck disable=SC2086
-		printf "$fmt" "$i" $line
-	done
-	meds=$(for i in $(seq 1 15); do
-		printf '%s\n' "${rows[@]}" | awk -v c="$i" '{ print $c }' | median
-	done | xargs)
-	# shellcheck disable=SC2086
-	printf "$fmt" median $meds
-	read -ra med <<< "$meds"
+	# shellcheck disable=SC2016
+	per_boot_rows bench-cgroup "$CGROUP_BOOTS" "$fmt" 15 '
+		/^# bench cgroup fault_ns/ { f = $6 " " $8 " " $16 " " $20 " " $10 " " $12 " " $22 }
+		/^# bench cgroup ratio/ { r = $6 " " $8 " " $10 " " $12 " " $14 " " $18 " " $22 " " $24 }
+		END { if (f != "" && r != "") print f, r }'
 	echo
 	echo "ratio granted / ordinary node 1:             ${med[13]} (goal <= 1.05; median of per-boot ratios)"
 	echo "ratio granted / ordinary node 0:             ${med[7]} (node 0 is the CPUs' own node)"

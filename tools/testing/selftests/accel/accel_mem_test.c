@@ -24,20 +24,6 @@ static unsigned long node_bit(int nid)
 	return 1UL << nid;
 }
 
-/* Load the driver for node 2's DIMM, which boots present and offline. */
-static int accel_load(void)
-{
-	unsigned long long start, size;
-	char params[128];
-	int ret = node_range(NID, &start, &size);
-
-	if (ret)
-		return ret;
-	snprintf(params, sizeof(params), "nid=%d start=%llu size=%llu borrow=1",
-		 NID, start, size);
-	return load_module(DRIVER, params);
-}
-
 /* Is @nid in the node list (e.g. "0-1,3") of the sysfs file @file? */
 static int in_nodelist(const char *file, int nid)
 {
@@ -142,7 +128,7 @@ FIXTURE_SETUP(accel)
 	if (unload_module(DRIVER) == 0)
 		TH_LOG("unloaded " DRIVER " left behind by an earlier test");
 	ASSERT_EQ(0, in_nodelist("has_memory_private", NID));
-	ASSERT_EQ(0, accel_load());
+	ASSERT_EQ(0, load_node_module(DRIVER, NID, NULL));
 	self->free_kb = node_meminfo_kb(NID, "MemFree");
 	ASSERT_GT(self->free_kb, 400 * 1024);
 }
@@ -299,7 +285,7 @@ TEST(unload_evacuates_resident_pages)
 	page_size = sysconf(_SC_PAGESIZE);
 	unload_module(DRIVER);
 	ASSERT_EQ(0, node_blocks(NID, &before_first, &before_count));
-	ASSERT_EQ(0, accel_load());
+	ASSERT_EQ(0, load_node_module(DRIVER, NID, NULL));
 	ASSERT_EQ(1, in_nodelist("has_memory_private", NID));
 	ASSERT_EQ(0, pipe(to_child));
 	ASSERT_EQ(0, pipe(to_parent));

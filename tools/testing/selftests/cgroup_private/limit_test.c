@@ -55,9 +55,7 @@ FIXTURE_SETUP(lim)
 	pn_page_size();
 	signal(SIGPIPE, SIG_IGN);
 	ASSERT_EQ(0, cg_destroy(CG_TEST)) TH_LOG("cannot remove what an earlier test left");
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
-	ASSERT_EQ(0, region_load("ops_flags=3"));
+	region_reload(_metadata, "ops_flags=3");
 	self->driver = true;
 	ASSERT_TRUE(node_is_private(NID));
 	ASSERT_EQ(0, cg_enable_memory(CG_ROOT));

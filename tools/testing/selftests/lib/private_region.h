@@ -2,7 +2,8 @@
 /*
  * The example driver examples/private_region as the guest tests drive it:
  * it owns node REGION_NID (the QEMU DIMM of node 2), and its debugfs
- * files allocate, free and count the node's folios.
+ * files allocate, free and count the node's folios.  For kselftest_harness
+ * tests only: the fixture helpers assert through _metadata.
  */
 #ifndef PRIVATE_REGION_H
 #define PRIVATE_REGION_H
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kselftest_harness.h"
+#include "privnode_cgroup.h"
 #include "privnode_test.h"
 
 #define REGION_NID 2
@@ -28,15 +31,32 @@
 /* Load the driver for node 2 with extra module parameters @extra. */
 static inline int region_load(const char *extra)
 {
-	unsigned long long start, size;
-	char params[256];
-	int ret = node_range(REGION_NID, &start, &size);
+	return load_node_module(REGION_DRIVER, REGION_NID, extra);
+}
 
-	if (ret)
-		return ret;
-	snprintf(params, sizeof(params), "nid=%d start=%llu size=%llu borrow=1 %s",
-		 REGION_NID, start, size, extra);
-	return load_module(REGION_DRIVER, params);
+/*
+ * Fixture setup: the driver loaded afresh with @extra.  One still loaded
+ * was left by an earlier test that died on an assertion and so skipped its
+ * teardown; loading on top of it would fail.
+ */
+static inline void region_reload(struct __test_metadata *_metadata,
+				 const char *extra)
+{
+	if (unload_module(REGION_DRIVER) == 0)
+		TH_LOG("unloaded a driver left behind by an earlier test");
+	ASSERT_EQ(0, region_load(extra));
+}
+
+/*
+ * Fixture setup: cgroup @cg created under the root with the memory
+ * controller and granted node 2, for workers that must use the node.
+ */
+static inline void region_grant_cg(struct __test_metadata *_metadata,
+				   const char *cg)
+{
+	ASSERT_EQ(0, cg_enable_memory(CG_ROOT));
+	ASSERT_EQ(0, cg_create(cg));
+	ASSERT_EQ(0, cg_write(cg, PN_NODES, "2"));
 }
 
 /* One counter of the driver's stats file; -1 if missing. */

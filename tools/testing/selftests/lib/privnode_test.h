@@ -140,6 +140,25 @@ static inline int load_module(const char *name, const char *params)
 	return ret;
 }
 
+/*
+ * Load the example driver NAME as the owner of node @nid's whole range,
+ * plus module parameters @extra (NULL for none).  The guest's node-2 DIMM
+ * boots present and offline, so the driver must borrow it (borrow=1) and
+ * give it back on unload.  -errno on error.
+ */
+static inline int load_node_module(const char *name, int nid, const char *extra)
+{
+	unsigned long long start, size;
+	char params[256];
+	int ret = node_range(nid, &start, &size);
+
+	if (ret)
+		return ret;
+	snprintf(params, sizeof(params), "nid=%d start=%llu size=%llu borrow=1%s%s",
+		 nid, start, size, extra ? " " : "", extra ? extra : "");
+	return load_module(name, params);
+}
+
 static inline int unload_module(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;

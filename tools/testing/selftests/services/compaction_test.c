@@ -77,17 +77,13 @@ FIXTURE_SETUP(compact)
 	pn_page_size();
 	signal(SIGPIPE, SIG_IGN);
 	ASSERT_EQ(0, cg_destroy(CG_TEST));
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
 	snprintf(params, sizeof(params), "ops_flags=%d",
 		 NP_OPS_MIGRATION | NP_OPS_MEMPOLICY |
 		 (variant->compaction ? NP_OPS_COMPACTION : 0));
-	ASSERT_EQ(0, region_load(params));
+	region_reload(_metadata, params);
 	self->driver = true;
 	ASSERT_TRUE(node_is_private(NID));
-	ASSERT_EQ(0, cg_enable_memory(CG_ROOT));
-	ASSERT_EQ(0, cg_create(CG_TEST));
-	ASSERT_EQ(0, cg_write(CG_TEST, PN_NODES, "2"));
+	region_grant_cg(_metadata, CG_TEST);
 }
 
 FIXTURE_TEARDOWN(compact)

@@ -66,17 +66,13 @@ static void node2_setup(struct __test_metadata *_metadata, bool demotion,
 	pn_page_size();
 	signal(SIGPIPE, SIG_IGN);
 	ASSERT_EQ(0, cg_destroy(CG_TEST));
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
 	snprintf(params, sizeof(params), "ops_flags=%d use_migrate_to=%d",
 		 NP_OPS_MIGRATION | (demotion ? NP_OPS_DEMOTION : 0), migrate_to);
-	ASSERT_EQ(0, region_load(params));
+	region_reload(_metadata, params);
 	ASSERT_TRUE(node_is_private(NID));
 	ASSERT_EQ(0, read_file(DEMOTION_ENABLED, enabled, len));
 	ASSERT_EQ(0, write_file(DEMOTION_ENABLED, "1"));
-	ASSERT_EQ(0, cg_enable_memory(CG_ROOT));
-	ASSERT_EQ(0, cg_create(CG_TEST));
-	ASSERT_EQ(0, cg_write(CG_TEST, PN_NODES, "2"));
+	region_grant_cg(_metadata, CG_TEST);
 }
 
 static void node2_teardown(struct __test_metadata *_metadata,

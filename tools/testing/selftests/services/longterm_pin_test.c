@@ -70,12 +70,10 @@ FIXTURE_SETUP(pin)
 
 	self->p = NULL;
 	self->ring = -1;
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
 	snprintf(params, sizeof(params), "ops_flags=%d",
 		 NP_OPS_MIGRATION | NP_OPS_MEMPOLICY |
 		 (variant->longterm_pin ? NP_OPS_LONGTERM_PIN : 0));
-	ASSERT_EQ(0, region_load(params));
+	region_reload(_metadata, params);
 
 	self->p = pn_anon(PAGES);
 	ASSERT_NE(NULL, self->p);

@@ -48,9 +48,7 @@ FIXTURE_VARIANT_ADD(mf, owner_leaves_to_mm)
 
 FIXTURE_SETUP(mf)
 {
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
-	ASSERT_EQ(0, region_load(variant->params));
+	region_reload(_metadata, variant->params);
 	self->driver = true;
 }
 

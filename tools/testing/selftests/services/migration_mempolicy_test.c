@@ -210,11 +210,9 @@ FIXTURE_SETUP(svc)
 	char params[64];
 
 	page_size = sysconf(_SC_PAGESIZE);
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
 	snprintf(params, sizeof(params), "ops_flags=%d use_migrate_to=%d",
 		 NP_OPS_MIGRATION | NP_OPS_MEMPOLICY, variant->migrate_to);
-	ASSERT_EQ(0, region_load(params));
+	region_reload(_metadata, params);
 	self->free_kb = node_free_kb();
 	self->free_pages = node_free_pages();
 	ASSERT_GT(self->free_kb, 400 * 1024);

@@ -67,12 +67,10 @@ FIXTURE_SETUP(nb)
 	cpu_set_t cpus;
 
 	self->priv = self->ctl = NULL;
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
 	snprintf(params, sizeof(params), "ops_flags=%d",
 		 NP_OPS_MIGRATION | NP_OPS_MEMPOLICY |
 		 (variant->numa_balancing ? NP_OPS_NUMA_BALANCING : 0));
-	ASSERT_EQ(0, region_load(params));
+	region_reload(_metadata, params);
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));

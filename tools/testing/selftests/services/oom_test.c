@@ -55,10 +55,8 @@ FIXTURE_SETUP(oom)
 	char params[64], c;
 
 	self->child = -1;
-	if (unload_module(REGION_DRIVER) == 0)
-		TH_LOG("unloaded a driver left behind by an earlier test");
 	snprintf(params, sizeof(params), "ops_flags=%lu", variant->flags);
-	ASSERT_EQ(0, region_load(params));
+	region_reload(_metadata, params);
 	ASSERT_EQ(0, pipe(ready));
 	self->child = fork();
 	ASSERT_GE(self->child, 0);
