@@ -133,9 +133,12 @@ initramfs: modules tests
 		$(B)/tests $(B)/vm/$(VARIANT)/modules
 
 ## vm-test           boot the guest and run RUN=target,... (default: the check suite)
+# The guest gets an empty disk, /dev/vda, that the reclaim tests turn into swap.
 vm-test: initramfs
+	@rm -f $(B)/vm/swap.img && truncate -s 256M $(B)/vm/swap.img
 	@tools/testing/vm/run-vm.sh --kernel $(call BZIMAGE,$(VARIANT)) \
 		--initrd $(B)/vm/$(VARIANT)/initramfs.cpio --log $(B)/logs/$(VARIANT) \
+		--disk $(B)/vm/swap.img \
 		--run $(subst $(space),$(comma),$(strip $(RUN))) --timeout $(VM_TIMEOUT)
 
 ## shell             boot the guest to an interactive shell (exit with poweroff -f)

@@ -19,6 +19,9 @@
  *   free       write N: free N of the folios the driver holds
  *   map        mmap() it: each page of the mapping is a fresh page of the
  *              node, owned by the mapping alone (freed at munmap or exit)
+ *   boost      write N: raise the node's watermarks by N pages, so that
+ *              kswapd reclaims until that much more is free (0 lowers
+ *              them); needs NP_OPS_RECLAIM
  *   stats      allocated, freed (seen by free_folio), split, held,
  *              migrate_to (batches routed through our migrate_to),
  *              migrated_in / migrated_out (pages seen by folio_migrate),
@@ -33,7 +36,11 @@
  * /sys/kernel/mm/numa/demotion_enabled is set.  With ops_flags=9
  * (NP_OPS_MIGRATION | NP_OPS_PROTECT_WRITE) mm maps the node's pages
  * read-only and every write faults into handle_fault, which promotes the
- * folio to ordinary memory, as a compressed-memory device would.
+ * folio to ordinary memory, as a compressed-memory device would.  With
+ * ops_flags=0x13 (NP_OPS_MIGRATION | NP_OPS_MEMPOLICY | NP_OPS_RECLAIM)
+ * the node has a kswapd, memory cgroup reclaim (memory.reclaim,
+ * memory.max) swaps out users' pages on it, and the boost file asks
+ * kswapd for free room; own_boost=1 keeps that boost until we lower it.
  */
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
@@ -72,6 +79,10 @@ MODULE_PARM_DESC(use_migrate_to, "route migrations onto the node through our mig
 static bool claim_errors;
 module_param(claim_errors, bool, 0444);
 MODULE_PARM_DESC(claim_errors, "handle hardware errors on the node ourselves instead of letting mm poison the page");
+
+static bool own_boost;
+module_param(own_boost, bool, 0444);
+MODULE_PARM_DESC(own_boost, "keep the watermark boost until we lower it, instead of kswapd lowering it after one pass");
 
 static unsigned int alloc_order;
 module_param(alloc_order, uint, 0644);
@@ -166,12 +177,24 @@ static vm_fault_t private_region_handle_fault(struct vm_fault *vmf)
 	return node_private_promote_fault(vmf);
 }
 
+/*
+ * kswapd asks before each pass over our node.  A compressed-memory device
+ * would claim the boost: it raised it because the device ran short, and
+ * only it knows when the device has room again.
+ */
+static void private_region_reclaim_policy(int nid,
+					  struct node_reclaim_policy *policy)
+{
+	policy->owner_boost = own_boost;
+}
+
 static struct node_private_ops ops = {
 	.free_folio = private_region_free_folio,
 	.folio_split = private_region_folio_split,
 	.folio_migrate = private_region_folio_migrate,
 	.handle_fault = private_region_handle_fault,
 	.memory_failure = private_region_memory_failure,
+	.reclaim_policy = private_region_reclaim_policy,
 };
 
 static ssize_t alloc_write(struct file *file, const char __user *ubuf,
@@ -236,6 +259,19 @@ static ssize_t free_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
+static ssize_t boost_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	unsigned long n;
+	int ret;
+
+	ret = kstrtoul_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	ret = node_private_set_boost(&np, n);
+	return ret ? ret : count;
+}
+
 /*
  * Hand pages of the node to userspace.  vm_insert_page() takes its own
  * reference, and the driver drops the allocation's, so the mapping is the
@@ -277,6 +313,11 @@ static const struct file_operations alloc_fops = {
 static const struct file_operations free_fops = {
 	.owner = THIS_MODULE,
 	.write = free_write,
+};
+
+static const struct file_operations boost_fops = {
+	.owner = THIS_MODULE,
+	.write = boost_write,
 };
 
 static int stats_show(struct seq_file *m, void *v)
@@ -346,6 +387,7 @@ static int __init private_region_init(void)
 	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("alloc", 0200, dir, NULL, &alloc_fops);
 	debugfs_create_file("free", 0200, dir, NULL, &free_fops);
+	debugfs_create_file("boost", 0200, dir, NULL, &boost_fops);
 	/* The _unsafe variant keeps ->mmap (debugfs's full proxy has none). */
 	debugfs_create_file_unsafe("map", 0600, dir, NULL, &map_fops);
 	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
