@@ -435,6 +435,10 @@ TEST_F_TIMEOUT(rc, boost_frees_room, 120)
 
 	ASSERT_NE(NULL, p = start_bound(_metadata, &w));
 	ASSERT_EQ(0, movable_boost(NID));
+	/* Garbage changes nothing. */
+	EXPECT_EQ(-EINVAL, write_file(REGION_DEBUGFS "/boost", "lots"));
+	EXPECT_EQ(-EINVAL, write_file(REGION_DEBUGFS "/boost", "-1"));
+	EXPECT_EQ(0, movable_boost(NID));
 	boost = node_free_pages(NID) + want;
 	if (!variant->reclaim) {
 		EXPECT_EQ(-EOPNOTSUPP, region_write("boost", boost));
