@@ -360,4 +360,30 @@ TEST_F(demote_on, thp_demoted_whole)
 	EXPECT_EQ(-1, finish(&w));
 }
 
+/*
+ * The kernel gave the node its private memory type (below DRAM).  Once
+ * the owner is gone and the DIMM is ordinary memory again, onlining it
+ * must put the node in the tier of ordinary memory, not keep the
+ * private node's.
+ */
+TEST_F(demote_on, ordinary_again_after_owner_leaves)
+{
+	char path[128];
+	long first, count;
+	int t0 = tier_of(0);
+
+	ASSERT_GT(tier_of(NID), t0);
+	ASSERT_EQ(0, unload_module(REGION_DRIVER));
+	ASSERT_FALSE(node_is_private(NID));
+	ASSERT_EQ(-1, tier_of(NID));
+	ASSERT_EQ(0, node_blocks(NID, &first, &count));
+	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/state",
+		 first);
+	ASSERT_EQ(0, write_file(path, "online_movable"));
+	EXPECT_EQ(t0, tier_of(NID)) TH_LOG("ordinary node 2 in tier %d, node 0 in %d",
+					   tier_of(NID), t0);
+	/* Offline again, for the next test's driver to take it over. */
+	EXPECT_EQ(0, write_file(path, "offline"));
+}
+
 TEST_HARNESS_MAIN
