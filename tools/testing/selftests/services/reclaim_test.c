@@ -249,6 +249,32 @@ static char *start_bound(struct __test_metadata *_metadata,
 	return p;
 }
 
+/*
+ * Start the worker where the cgroup's OOM killer may take it before it
+ * reports (@oom: open the kernel log window for the killer's report);
+ * 0 once it sent its pages' address to @p, nonzero if it died first.
+ */
+static int start_bound_may_die(struct cg_worker *w, char **p, bool oom)
+{
+	int ret;
+
+	if (oom)
+		kmsg(OOM_EXPECTED_BEGIN);
+	ret = cg_worker_start(w, CG_TEST, wk_bound, NULL);
+	if (ret)
+		return ret;
+	return cgw_recv(w, p, sizeof(*p), REPLY_MS);
+}
+
+/* Reap a worker the OOM killer took; close the log window; its status. */
+static int reap_killed(struct cg_worker *w)
+{
+	int status = cg_worker_finish(w);
+
+	kmsg(OOM_EXPECTED_END);
+	return status;
+}
+
 /* kswapd runs for the node only with the flag, and stops when it goes. */
 TEST_F(rc, kswapd_follows_flag)
 {
@@ -306,10 +332,7 @@ TEST_F(rc, memory_max_reclaims_node)
 
 	snprintf(max, sizeof(max), "%ld", PAGES / 2 * pn_page_size());
 	ASSERT_EQ(0, cg_write(CG_TEST, "memory.max", max));
-	if (!variant->reclaim)
-		kmsg(OOM_EXPECTED_BEGIN);
-	ASSERT_EQ(0, cg_worker_start(&w, CG_TEST, wk_bound, NULL));
-	ret = cgw_recv(&w, &p, sizeof(p), REPLY_MS);
+	ret = start_bound_may_die(&w, &p, !variant->reclaim);
 	if (variant->reclaim) {
 		ASSERT_EQ(0, ret);
 		EXPECT_LE(cg_key(CG_TEST, "memory.events", "oom_kill"), 0);
@@ -318,9 +341,8 @@ TEST_F(rc, memory_max_reclaims_node)
 		EXPECT_EQ(0, quit(&w));
 	} else {
 		EXPECT_NE(0, ret);
-		EXPECT_EQ(128 + SIGKILL, cg_worker_finish(&w));
+		EXPECT_EQ(128 + SIGKILL, reap_killed(&w));
 		EXPECT_GE(cg_key(CG_TEST, "memory.events", "oom_kill"), 1);
-		kmsg(OOM_EXPECTED_END);
 	}
 }
 
@@ -341,10 +363,7 @@ TEST_F(rc, full_node_reclaims_for_fault)
 	ASSERT_GT(fill, 0);
 	ASSERT_EQ(0, region_write("alloc", fill));
 	ASSERT_EQ(fill, region_stat("held"));
-	if (!variant->reclaim)
-		kmsg(OOM_EXPECTED_BEGIN);
-	ASSERT_EQ(0, cg_worker_start(&w, CG_TEST, wk_bound, NULL));
-	ret = cgw_recv(&w, &p, sizeof(p), REPLY_MS);
+	ret = start_bound_may_die(&w, &p, !variant->reclaim);
 	if (variant->reclaim) {
 		ASSERT_EQ(0, ret);
 		EXPECT_LE(on_node2(&w, p), room);
@@ -355,8 +374,7 @@ TEST_F(rc, full_node_reclaims_for_fault)
 		EXPECT_EQ(0, quit(&w));
 	} else {
 		EXPECT_NE(0, ret);
-		EXPECT_EQ(128 + SIGKILL, cg_worker_finish(&w));
-		kmsg(OOM_EXPECTED_END);
+		EXPECT_EQ(128 + SIGKILL, reap_killed(&w));
 	}
 	region_write("free", fill);
 }
