@@ -23,6 +23,9 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <grp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "kselftest_harness.h"
 #include "private_region.h"
@@ -239,10 +242,27 @@ enum {
 	WR_SETUP = 10,	/* the page could not be put on node 2 */
 	WR_PIN = 11,	/* the extra reference could not be taken */
 	WR_DATA = 12,	/* the write completed, the data is wrong */
-	WR_ON_NODE2 = 13	/* the write completed on node 2 */
+	WR_ON_NODE2 = 13,	/* the write completed on node 2 */
+	WR_WRITE = 14		/* the write through /proc/self/mem failed */
 };
 
 typedef int (*hold_fn)(char *p, size_t len);
+
+/* How the child writes byte 0 of the page: a store, or through GUP. */
+enum how_write { STORE, PROC_MEM };
+
+/* Write @v at @p through /proc/self/mem (GUP, FOLL_FORCE | FOLL_WRITE). */
+static int proc_mem_write(char *p, char v)
+{
+	int fd = open("/proc/self/mem", O_RDWR);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = pwrite(fd, &v, 1, (off_t)(unsigned long)p) == 1 ? 0 : -1;
+	close(fd);
+	return ret;
+}
 
 /*
  * Fork a child that puts a page (THP) on node 2, lets @hold take an extra
@@ -250,7 +270,7 @@ typedef int (*hold_fn)(char *p, size_t len);
  * killed), or -1 if it had not finished after WRITE_TIMEOUT_S seconds
  * (then it is killed).
  */
-static int write_held_page(bool thp, hold_fn hold)
+static int write_held_page(bool thp, hold_fn hold, enum how_write how)
 {
 	long deadline = cg_now_ms() + WRITE_TIMEOUT_S * 1000L;
 	int status;
@@ -264,13 +284,22 @@ static int write_held_page(bool thp, hold_fn hold)
 	if (pid == 0) {
 		size_t n = npages(thp);
 		char *p = page_on_node2(thp);
+		int st = -1;
 
 		alarm(WRITE_TIMEOUT_S + 30);
 		if (!p)
 			_exit(WR_SETUP);
 		if (hold(p, n * pn_page_size()))
 			_exit(WR_PIN);
-		((volatile char *)p)[0] = 'v';
+		/* The reference is there: moving the page fails. */
+		if (!pn_move_all(p, 1, 0, &st) || pn_count_on(p, n, NID) != n)
+			_exit(WR_PIN);
+		if (how == PROC_MEM) {
+			if (proc_mem_write(p, 'v'))
+				_exit(WR_WRITE);
+		} else {
+			((volatile char *)p)[0] = 'v';
+		}
 		if (!data_ok(p, n, 'v'))
 			_exit(WR_DATA);
 		_exit(pn_count_on(p, n, NID) ? WR_ON_NODE2 : WR_DONE);
@@ -299,6 +328,71 @@ static int hold_vmsplice(char *p, size_t len)
 	return vmsplice(fds[1], &iov, 1, 0) == pn_page_size() ? 0 : -1;
 }
 
+/* Bring the loopback interface up; whether it was up before. */
+static bool lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	bool was_up = true;
+
+	if (s < 0)
+		return true;
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		was_up = ifr.ifr_flags & IFF_UP;
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return was_up;
+}
+
+static void lo_down(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (s < 0)
+		return;
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags &= ~IFF_UP;
+		ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+}
+
+/*
+ * One page of @p in a MSG_ZEROCOPY send over loopback TCP that waits
+ * behind data the peer never reads (its receive window stays shut): the
+ * socket's write queue keeps a reference to the page until the child
+ * exits.
+ */
+static int hold_zerocopy(char *p, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int lst, c, one = 1, small = 4096, big = 4 << 20;
+	static char junk[256 << 10];
+
+	lst = socket(AF_INET, SOCK_STREAM, 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (lst < 0 || c < 0 ||
+	    setsockopt(lst, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) ||
+	    bind(lst, (struct sockaddr *)&a, sizeof(a)) || listen(lst, 1) ||
+	    getsockname(lst, (struct sockaddr *)&a, &alen) ||
+	    setsockopt(c, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) ||
+	    setsockopt(c, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) ||
+	    connect(c, (struct sockaddr *)&a, sizeof(a)) ||
+	    accept(lst, NULL, NULL) < 0)
+		return -1;
+	/* More than the peer's window: the rest waits in our write queue. */
+	memset(junk, 'j', sizeof(junk));
+	if (send(c, junk, sizeof(junk), MSG_DONTWAIT) != sizeof(junk))
+		return -1;
+	return send(c, p, pn_page_size(), MSG_ZEROCOPY | MSG_DONTWAIT) ==
+	       pn_page_size() ? 0 : -1;
+}
+
 /*
  * Item 3 (promotion livelock).  Trigger: a page (THP) of a PROTECT_WRITE
  * node is vmsplice()d into a pipe that is never read, so its migration
@@ -307,21 +401,51 @@ static int hold_vmsplice(char *p, size_t len)
  * seen it, data right and off node 2), or fails with a defined error
  * (SIGBUS); never a fault that retries forever.
  */
-TEST_F_TIMEOUT(pwe, write_to_vmspliced_page_completes, 60)
+static void check_held_write(struct __test_metadata *_metadata, bool thp,
+			     hold_fn hold, enum how_write how)
 {
 	long faults0 = region_stat("write_faults");
-	int ret = write_held_page(variant->thp, hold_vmsplice);
+	int ret = write_held_page(thp, hold, how);
 
 	ASSERT_NE(WR_SETUP, ret) TH_LOG("no page on node 2");
-	ASSERT_NE(WR_PIN, ret) TH_LOG("vmsplice failed");
+	ASSERT_NE(WR_PIN, ret) TH_LOG("could not take the extra reference");
 	EXPECT_NE(-1, ret)
 		TH_LOG("the write spun for %d s (%ld write faults reached the owner)",
 		       WRITE_TIMEOUT_S, region_stat("write_faults") - faults0);
-	EXPECT_TRUE(ret == WR_DONE || ret == 128 + SIGBUS)
-		TH_LOG("child status %d", ret);
+	if (how == PROC_MEM) {	/* GUP may also report the error */
+		EXPECT_TRUE(ret == WR_DONE || ret == WR_WRITE)
+			TH_LOG("child status %d", ret);
+	} else {
+		EXPECT_TRUE(ret == WR_DONE || ret == 128 + SIGBUS)
+			TH_LOG("child status %d", ret);
+	}
 	if (ret == WR_DONE)
 		EXPECT_GE(region_stat("write_faults") - faults0, 1)
 			TH_LOG("the write did not reach the owner");
+}
+
+TEST_F_TIMEOUT(pwe, write_to_vmspliced_page_completes, 60)
+{
+	check_held_write(_metadata, variant->thp, hold_vmsplice, STORE);
+}
+
+/* The same write through GUP (FOLL_FORCE | FOLL_WRITE): a loop in the kernel. */
+TEST_F_TIMEOUT(pwe, proc_mem_write_to_vmspliced_page_completes, 60)
+{
+	check_held_write(_metadata, variant->thp, hold_vmsplice, PROC_MEM);
+}
+
+/*
+ * The same with another holder of an extra reference: a MSG_ZEROCOPY
+ * send that cannot leave the socket's write queue.
+ */
+TEST_F_TIMEOUT(pwe, write_to_page_in_zerocopy_send_completes, 60)
+{
+	bool was_up = lo_up();
+
+	check_held_write(_metadata, variant->thp, hold_zerocopy, STORE);
+	if (!was_up)
+		lo_down();
 }
 
 TEST_HARNESS_MAIN
