@@ -9,6 +9,12 @@
  * lowering its boost, so the boost must survive it, and kswapd must keep
  * the node's free memory above it afterwards.
  *
+ * Writing min_free_kbytes, even its own value, makes it "user defined"
+ * for the rest of the boot: memory hotplug no longer lowers it (the
+ * kernel says "min_free_kbytes is not updated to N because user defined
+ * value M is preferred").  No write can undo that; the value stays what
+ * it was.
+ *
  * As in reclaim_test.c: swap on the guest's disk, a worker in a cgroup
  * granted node 2 binds its memory there, the owner raises the boost above
  * what is free, kswapd swaps the worker's pages out until the room is

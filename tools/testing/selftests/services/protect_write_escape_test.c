@@ -412,6 +412,8 @@ static void check_held_write(struct __test_metadata *_metadata, bool thp,
 	EXPECT_NE(-1, ret)
 		TH_LOG("the write spun for %d s (%ld write faults reached the owner)",
 		       WRITE_TIMEOUT_S, region_stat("write_faults") - faults0);
+	if (ret == -1)
+		return;
 	if (how == PROC_MEM) {	/* GUP may also report the error */
 		EXPECT_TRUE(ret == WR_DONE || ret == WR_WRITE)
 			TH_LOG("child status %d", ret);
