@@ -431,15 +431,22 @@ TEST_F_TIMEOUT(pwe, write_to_vmspliced_page_completes, 60)
 	check_held_write(_metadata, variant->thp, hold_vmsplice, STORE);
 }
 
-/* The same write through GUP (FOLL_FORCE | FOLL_WRITE): a loop in the kernel. */
+/*
+ * Item 3, the same trigger with the write made through GUP (a pwrite() to
+ * /proc/self/mem: FOLL_FORCE | FOLL_WRITE), where a fault that keeps
+ * returning 0 loops inside the kernel.  Wanted: the write completes or
+ * fails (EFAULT) within 20 s.
+ */
 TEST_F_TIMEOUT(pwe, proc_mem_write_to_vmspliced_page_completes, 60)
 {
 	check_held_write(_metadata, variant->thp, hold_vmsplice, PROC_MEM);
 }
 
 /*
- * The same with another holder of an extra reference: a MSG_ZEROCOPY
- * send that cannot leave the socket's write queue.
+ * Item 3 with another holder of the extra reference: the page is in a
+ * MSG_ZEROCOPY send over loopback TCP that cannot leave the socket's
+ * write queue (the peer never reads), then the task writes it.  Wanted:
+ * as above.
  */
 TEST_F_TIMEOUT(pwe, write_to_page_in_zerocopy_send_completes, 60)
 {
