@@ -70,14 +70,6 @@ static int dw(const char *path, const char *val)
 	return write_file(path, val);
 }
 
-static int dwl(const char *path, unsigned long long v)
-{
-	char s[32];
-
-	snprintf(s, sizeof(s), "%llu", v);
-	return write_file(path, s);
-}
-
 /* Stop and remove every kdamond (harmless if DAMON is idle). */
 static void damon_reset(void)
 {
@@ -124,29 +116,39 @@ FIXTURE_TEARDOWN(damon)
 static int scheme_setup(const char *action)
 {
 	unsigned long long start, size;
+	char from[32], to[32];
+	const char *files[][2] = {
+		{ DAMON "/kdamonds/nr_kdamonds", "1" },
+		{ KD "/contexts/nr_contexts", "1" },
+		{ CTX "/operations", "paddr" },
+		{ CTX "/monitoring_attrs/intervals/sample_us", "5000" },
+		{ CTX "/monitoring_attrs/intervals/aggr_us", "100000" },
+		{ CTX "/monitoring_attrs/intervals/update_us", "1000000" },
+		{ CTX "/targets/nr_targets", "1" },
+		{ CTX "/targets/0/regions/nr_regions", "1" },
+		{ CTX "/targets/0/regions/0/start", from },
+		{ CTX "/targets/0/regions/0/end", to },
+		{ CTX "/schemes/nr_schemes", "1" },
+		{ SCHEME "/action", action },
+		{ SCHEME "/access_pattern/sz/min", "0" },
+		{ SCHEME "/access_pattern/sz/max", "18446744073709551615" },
+		{ SCHEME "/access_pattern/nr_accesses/min", "0" },
+		{ SCHEME "/access_pattern/nr_accesses/max", "4294967295" },
+		{ SCHEME "/access_pattern/age/min", "0" },
+		{ SCHEME "/access_pattern/age/max", "4294967295" },
+	};
 	int ret = node_range(NID, &start, &size);
+	size_t i;
 
 	if (ret)
 		return ret;
-	if ((ret = dw(DAMON "/kdamonds/nr_kdamonds", "1")) ||
-	    (ret = dw(KD "/contexts/nr_contexts", "1")) ||
-	    (ret = dw(CTX "/operations", "paddr")) ||
-	    (ret = dw(CTX "/monitoring_attrs/intervals/sample_us", "5000")) ||
-	    (ret = dw(CTX "/monitoring_attrs/intervals/aggr_us", "100000")) ||
-	    (ret = dw(CTX "/monitoring_attrs/intervals/update_us", "1000000")) ||
-	    (ret = dw(CTX "/targets/nr_targets", "1")) ||
-	    (ret = dw(CTX "/targets/0/regions/nr_regions", "1")) ||
-	    (ret = dwl(CTX "/targets/0/regions/0/start", start)) ||
-	    (ret = dwl(CTX "/targets/0/regions/0/end", start + size)) ||
-	    (ret = dw(CTX "/schemes/nr_schemes", "1")) ||
-	    (ret = dw(SCHEME "/action", action)) ||
-	    (ret = dw(SCHEME "/access_pattern/sz/min", "0")) ||
-	    (ret = dwl(SCHEME "/access_pattern/sz/max", ~0ULL)) ||
-	    (ret = dw(SCHEME "/access_pattern/nr_accesses/min", "0")) ||
-	    (ret = dw(SCHEME "/access_pattern/nr_accesses/max", "4294967295")) ||
-	    (ret = dw(SCHEME "/access_pattern/age/min", "0")) ||
-	    (ret = dw(SCHEME "/access_pattern/age/max", "4294967295")))
-		return ret;
+	snprintf(from, sizeof(from), "%llu", start);
+	snprintf(to, sizeof(to), "%llu", start + size);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		ret = dw(files[i][0], files[i][1]);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
