@@ -289,8 +289,8 @@ TEST_F_TIMEOUT(rr, revoke_during_faults_leaves_nothing, 300)
 	ret = cg_worker_finish(&w);
 
 	if (variant->pressure)
-		TH_LOG("memory.events max %ld, swap used %ld kB", cg_key(CG_R, "memory.events", "max"),
-		       swap_used_kb());
+		TH_LOG("memory.events max %ld, swap used %ld kB",
+		       cg_key(CG_R, "memory.events", "max"), swap_used_kb());
 	TH_LOG("%ld rounds in %ld ms, %ld pages faulted; %ld rounds with pages left on node %d "
 	       "(%ld pages, at most %ld), %ld rounds with current != 0 (at most %lld); "
 	       "granted, %ld pages on node %d at the end",
