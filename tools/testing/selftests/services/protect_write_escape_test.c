@@ -302,7 +302,12 @@ static int write_held_page(bool thp, hold_fn hold, enum how_write how)
 		}
 		if (!data_ok(p, n, 'v'))
 			_exit(WR_DATA);
-		_exit(pn_count_on(p, n, NID) ? WR_ON_NODE2 : WR_DONE);
+		/*
+		 * The page written left node 2.  A THP that could not move
+		 * is split, and only the page written is copied out: the
+		 * rest stays where it is, read-only.
+		 */
+		_exit(pn_count_on(p, 1, NID) ? WR_ON_NODE2 : WR_DONE);
 	}
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (cg_now_ms() > deadline) {
