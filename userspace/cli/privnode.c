@@ -680,7 +680,8 @@ static int cmd_stat(int argc, char **argv)
 			time_t now = time(NULL);
 			char ts[64];
 
-			qsort(rows.r, rows.n, sizeof(*rows.r), by_current);
+			if (rows.n)
+				qsort(rows.r, rows.n, sizeof(*rows.r), by_current);
 			if (isatty(STDOUT_FILENO))
 				fputs("\033[H\033[2J", stdout);
 			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", localtime(&now));

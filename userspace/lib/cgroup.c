@@ -667,7 +667,8 @@ static int walk(const char *rel, int (*fn)(const char *, void *), void *arg,
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		if (!ret && snprintf(child, sizeof(child), "%s%s%s", rel,
 				     *rel ? "/" : "", names[i]) < (int)sizeof(child)) {

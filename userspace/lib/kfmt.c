@@ -139,7 +139,7 @@ int pn_size_human(uint64_t bytes, char *buf, size_t len)
 	if (bytes % unit == 0)
 		return fmt_ret(snprintf(buf, len, "%" PRIu64 "%c", whole,
 					size_units[i - 1]), len);
-	tenth = (bytes % unit) / (unit / 10);
+	tenth = (bytes % unit) * 10 / unit;	/* < 10 * 2^60: no overflow */
 	return fmt_ret(snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "%c", whole,
 				tenth, size_units[i - 1]), len);
 }

@@ -29,6 +29,8 @@ int pn_request_annotation(struct pn_request *req, const char *key,
 		return 0;
 	if (!strcmp(key, PN_ANNOT_NODES)) {
 		err = pn_nodelist_parse(value, &nodes);
+		if (!err && strchr(value, '\n'))
+			err = -EINVAL;
 		if (err == -ERANGE)
 			return bad(err, key, value, "node number out of range");
 		if (err)
