@@ -127,10 +127,10 @@ int main(int argc, char **argv)
 		return fail(-EIO, PN_EXIT_USAGE);
 	err = pn_oci_state_parse(text, &st);
 	free(text);
-	if (err)
-		return fail(err, PN_EXIT_USAGE);
 	if (st.id[0])
 		container = st.id;
+	if (err)
+		return fail(err, PN_EXIT_USAGE);
 	for (i = 0; i < PN_MAX_NODES; i++)
 		if (pn_nodemask_test(&extra, i))
 			pn_nodemask_set(&st.req.nodes, i);
