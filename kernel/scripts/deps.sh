@@ -8,7 +8,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 pkgs=(gcc make bc bison flex libelf-dev libssl-dev libc6-dev cpio kmod
       busybox-static qemu-system-x86 ccache stress-ng libnuma-dev git xz-utils
       python3 python3-ply python3-git perl rsync dwarves
-      e2fsprogs liburing-dev)	# make regress: ext4 work disk, static liburing
+      e2fsprogs liburing-dev	# make regress: ext4 work disk, static liburing
+      libsmartcols-dev libjson-c-dev scdoc pkg-config	# userspace: tables/JSON, OCI JSON, man pages
+      clang libclang-rt-14-dev	# userspace: libFuzzer targets
+      python3-jsonschema golang-github-container-orchestrated-devices-container-device-interface-dev)	# CDI schema test
 
 missing=()
 for p in "${pkgs[@]}"; do
