@@ -372,7 +372,13 @@ TEST_F_TIMEOUT(bad, nid2_with_node3_range, 120)
 
 /*
  * Item 15, found by hand: a size one block more than node 2 has.  In the
- * guest the next block is node 3's first one.
+ * guest the next block is node 3's first one (0x120000000).  Seen: insmod
+ * fails with EEXIST ("adding [0x100000000+0x28000000] to node 2 failed:
+ * -17") after remove_memory() took all five blocks, and the give-back
+ * fails too: node 2's DIMM and node 3's first block are gone.  The next
+ * correct load (borrow=1) then calls remove_memory() on a range with
+ * missing blocks: the two WARNINGs of the issue (remove_memory_block_devices,
+ * sparse_remove_section).
  */
 TEST_F_TIMEOUT(bad, size_one_block_past_node, 120)
 {
@@ -427,63 +433,81 @@ FIXTURE_TEARDOWN(fatal)
 }
 
 /*
- * Item 15: a start that is not block aligned (2 MiB into node 2).  Today:
- * remove_memory() -> try_remove_memory() -> BUG_ON(check_hotplug_memory_range()).
- */
-TEST_F_TIMEOUT(fatal, start_not_block_aligned, 120)
-{
-	REFUSED(2, node_start(2) + (2ULL << 20), node_size(2));
-}
-
-/* Item 15: a size that is not a whole number of blocks. */
-TEST_F_TIMEOUT(fatal, size_not_block_aligned, 120)
-{
-	REFUSED(2, node_start(2), node_size(2) - 4096);
-}
-
-/*
  * Item 15: a nid that is not a node of this machine (5: possible nodes are
- * 0-3), one past MAX_NUMNODES (64 with NODES_SHIFT=6), and INT_MAX.  Today
- * the driver removes node 2's range, the registration refuses the nid and
- * add_memory(nid, ...) WARNs ("absent from the node_possible_map") and
- * fails: node 2's DIMM is gone until reboot.
+ * 0-3).  Seen on today's series: insmod fails with EINVAL, but the driver
+ * removed node 2's range first and gives it back with add_memory(5, ...),
+ * which WARNs ("node 5 was absent from the node_possible_map") and fails:
+ * node 2's blocks are gone (the teardown's correct load re-adds them, with
+ * the remove_memory_block_devices WARNING of a range with missing blocks).
  */
 TEST_F_TIMEOUT(fatal, nid_not_a_node, 120)
 {
 	REFUSED(5, node_start(2), node_size(2));
 }
 
-TEST_F_TIMEOUT(fatal, nid_max_numnodes, 120)
-{
-	REFUSED(64, node_start(2), node_size(2));
-}
-
-TEST_F_TIMEOUT(fatal, nid_int_max, 120)
-{
-	REFUSED(2147483647, node_start(2), node_size(2));
-}
-
-/* Item 15: huge values: a block-aligned start at 64 TiB, beyond MAX_PHYSMEM_BITS. */
+/*
+ * Item 15: huge values: a block-aligned start at 64 TiB, beyond
+ * MAX_PHYSMEM_BITS.  Seen: E2BIG, after remove_memory() of blocks that do
+ * not exist (WARNINGs in remove_memory_block_devices, sparse_remove_section,
+ * release_mem_region_adjustable).
+ */
 TEST_F_TIMEOUT(fatal, start_huge, 120)
 {
 	REFUSED(2, 1ULL << 46, L.bs);
 }
 
-/* Item 15: a block-aligned size of 1 TiB from node 2's start. */
+/*
+ * Item 15: a block-aligned size of 1 TiB from node 2's start.  Seen: EEXIST,
+ * the same three WARNINGs, and nodes 2 and 3 lose their DIMMs.
+ */
 TEST_F_TIMEOUT(fatal, size_huge, 120)
 {
 	REFUSED(2, node_start(2), 1ULL << 40);
 }
 
-/* Item 15: the largest size (unaligned, start + size wraps). */
+/*
+ * Item 15: a start that is not block aligned (2 MiB into node 2).  Seen:
+ * remove_memory() -> try_remove_memory() -> BUG_ON(check_hotplug_memory_range())
+ * ("kernel BUG at mm/memory_hotplug.c:2305"), a panic with oops=panic.
+ */
+TEST_F_TIMEOUT(fatal, start_not_block_aligned, 120)
+{
+	REFUSED(2, node_start(2) + (2ULL << 20), node_size(2));
+}
+
+/* Item 15: a size that is not a whole number of blocks.  Seen: the same BUG. */
+TEST_F_TIMEOUT(fatal, size_not_block_aligned, 120)
+{
+	REFUSED(2, node_start(2), node_size(2) - 4096);
+}
+
+/* Item 15: the largest size (unaligned, start + size wraps).  Seen: the same BUG. */
 TEST_F_TIMEOUT(fatal, size_ullong_max, 120)
 {
 	REFUSED(2, node_start(2), ~0ULL);
 }
 
 /*
- * Item 15: a block-aligned size with which start + size wraps to 0.  Today
- * walk_memory_blocks() then walks 2^37 block ids without rescheduling.
+ * Item 15: nid 64, one past MAX_NUMNODES (NODES_SHIFT=6).  Seen: "kernel BUG
+ * at include/linux/gfp.h:270" in vmemmap_alloc_block() (add_memory() with
+ * that nid after the registration refused it).
+ */
+TEST_F_TIMEOUT(fatal, nid_max_numnodes, 120)
+{
+	REFUSED(64, node_start(2), node_size(2));
+}
+
+/* Item 15: nid INT_MAX.  Seen: a page fault in __add_memory_resource() (node_possible()). */
+TEST_F_TIMEOUT(fatal, nid_int_max, 120)
+{
+	REFUSED(2147483647, node_start(2), node_size(2));
+}
+
+/*
+ * Item 15: a block-aligned size with which start + size wraps to 0.  Seen:
+ * insmod never returns and the console stays silent (walk_memory_blocks()
+ * walks about 2^37 block ids); the guest run times out.  Last for that
+ * reason.
  */
 TEST_F_TIMEOUT(fatal, start_plus_size_wraps, 120)
 {

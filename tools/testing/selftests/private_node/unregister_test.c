@@ -22,6 +22,17 @@
  * then: offlining the extra block would consult the dangling owner too.
  * Nothing can repair that state but a reboot, so this program is the last
  * of its target.
+ *
+ * Seen on today's series: "online" is refused (EINVAL: the default zone is
+ * a kernel zone), "online_movable" is accepted; rmmod then WARNs twice
+ * (private_region_exit: node_private_clear_ops() and
+ * node_private_unregister() return -EBUSY) and node 2 stays private.  In a
+ * separate run, reading node2/private/services afterwards oopsed in
+ * node_private_show_services() (page fault at the freed module's address,
+ * then the panic), and loading the driver again with the same parameters
+ * failed with EINVAL ("ops flags 0x3 refused"): the new module's struct
+ * node_private landed at the old address and was taken for the registered
+ * owner.
  */
 #include <ctype.h>
 #include <errno.h>
