@@ -13,8 +13,8 @@
  *
  * This file is everything such a driver needs.  It
  *
- *   1. hotplugs the range as private memory of node @nid, which registers
- *      this module as the node's owner;
+ *   1. registers this module as the owner of node @nid and hotplugs the
+ *      range as the node's private memory;
  *   2. opts the node into two mm services, NP_OPS_MIGRATION and
  *      NP_OPS_MEMPOLICY, with no callback at all;
  *   3. on unload, offlines and removes the range.  Pages users still have
@@ -30,9 +30,15 @@
  *
  *   insmod accel_mem.ko nid=2 start=0x100000000 size=0x20000000 borrow=1
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ioport.h>
+#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/module.h>
 #include <linux/node_private.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <linux/workqueue.h>
 
 /* Where the device memory is.  A real driver reads this from its device. */
@@ -72,26 +78,94 @@ static const struct node_private_ops accel_mem_ops = {
 	.flags = NP_OPS_MIGRATION | NP_OPS_MEMPOLICY,
 };
 
+static int __init add_ram_size(struct resource *res, void *arg)
+{
+	*(u64 *)arg += resource_size(res);
+	return 0;
+}
+
+/*
+ * Memory hotplug trusts its callers: a range that is not whole memory
+ * blocks hits a BUG_ON(), missing blocks WARN, a bad nid oopses.  So check
+ * the parameters before changing anything.
+ */
+static int __init check_params(void)
+{
+	const u64 block = memory_block_size_bytes();
+	struct range plug = mhp_get_pluggable_range(true);
+	u64 end, ram = 0;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_possible(nid)) {
+		pr_err("nid %d is not a possible node\n", nid);
+		return -EINVAL;
+	}
+	if (!size || !IS_ALIGNED(start, block) || !IS_ALIGNED(size, block)) {
+		pr_err("[%#llx+%#llx] is not whole memory blocks (%#llx)\n",
+		       start, size, block);
+		return -EINVAL;
+	}
+	if (check_add_overflow(start, size, &end) || start < plug.start ||
+	    end - 1 > plug.end) {
+		pr_err("[%#llx+%#llx] is beyond hotpluggable memory [%#llx-%#llx]\n",
+		       start, size, plug.start, plug.end);
+		return -ERANGE;
+	}
+	if (!borrow)
+		return 0;
+
+	/* QEMU only: every block of the range we borrow must be present. */
+	walk_iomem_res_desc(IORES_DESC_NONE,
+			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    start, end - 1, &ram, add_ram_size);
+	if (ram != size) {
+		pr_err("[%#llx+%#llx] is not all present memory\n", start, size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int __init accel_mem_init(void)
 {
+	const u64 block = memory_block_size_bytes();
+	u64 taken = 0;
 	int ret;
 
-	if (nid < 0 || !size)
-		return -EINVAL;
+	ret = check_params();
+	if (ret)
+		return ret;
 
-	if (borrow) {
-		ret = remove_memory(start, size);
+	/*
+	 * Step 1: become the node's owner.  The kernel refuses a node with
+	 * ordinary memory online (-EBUSY) or with another owner.
+	 */
+	ret = node_private_register(nid, &np);
+	if (ret) {
+		pr_err("node %d cannot be private: %d\n", nid, ret);
+		return ret;
+	}
+
+	/*
+	 * QEMU only: the DIMM is present but offline; remove it from the
+	 * ordinary memory map so it can be added back as private memory.
+	 * One block at a time: removing a range across two pieces it was
+	 * added in would leave their resources behind, and giving back part
+	 * of the DIMM earlier made such pieces.  As the node's owner we may
+	 * use offline_and_remove_private_memory(), which refuses a block of
+	 * another node.
+	 */
+	for (; borrow && taken < size; taken += block) {
+		ret = offline_and_remove_private_memory(nid, start + taken, block);
 		if (ret) {
-			pr_err("cannot take over [%#llx+%#llx]: %d\n",
-			       start, size, ret);
-			return ret;
+			pr_err("cannot take over block %#llx from node %d: %d\n",
+			       start + taken, nid, ret);
+			goto give_back;
 		}
 	}
 
 	/*
-	 * Step 1: become the node's owner and hotplug the range, onlined to
-	 * ZONE_MOVABLE (the only zone private memory may use).  From here the
-	 * node is in N_MEMORY_PRIVATE and no allocation reaches it without
+	 * Then hotplug the range, onlined to ZONE_MOVABLE (the only zone
+	 * private memory may use).  From here the node is in
+	 * N_MEMORY_PRIVATE and no allocation reaches it without
 	 * __GFP_PRIVATE.  The resource name must be "System RAM (...)".
 	 */
 	ret = add_private_memory_driver_managed(nid, start, size,
@@ -119,10 +193,10 @@ static int __init accel_mem_init(void)
 
 remove:
 	offline_and_remove_private_memory(nid, start, size);
-	node_private_unregister(&np);
 give_back:
-	if (borrow)
-		add_memory(nid, start, size, MHP_NONE);
+	node_private_unregister(&np);
+	if (taken)
+		add_memory(nid, start, taken, MHP_NONE);
 	return ret;
 }
 

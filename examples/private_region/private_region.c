@@ -42,14 +42,20 @@
  * memory.max) swaps out users' pages on it, and the boost file asks
  * kswapd for free room; own_boost=1 keeps that boost until we lower it.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
+#include <linux/ioport.h>
 #include <linux/list.h>
+#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/node_private.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <linux/workqueue.h>
 
 static int nid = NUMA_NO_NODE;
@@ -337,29 +343,95 @@ static int stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+static int __init add_ram_size(struct resource *res, void *arg)
+{
+	*(u64 *)arg += resource_size(res);
+	return 0;
+}
+
+/*
+ * Memory hotplug trusts its callers: a range that is not whole memory
+ * blocks hits a BUG_ON(), missing blocks WARN, a bad nid oopses.  So check
+ * the parameters before changing anything.  Which node the blocks belong
+ * to is checked when the range is taken over, below.
+ */
+static int __init check_params(void)
+{
+	const u64 block = memory_block_size_bytes();
+	struct range plug = mhp_get_pluggable_range(true);
+	u64 end, ram = 0;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_possible(nid)) {
+		pr_err("nid %d is not a possible node\n", nid);
+		return -EINVAL;
+	}
+	if (!size || !IS_ALIGNED(start, block) || !IS_ALIGNED(size, block)) {
+		pr_err("[%#llx+%#llx] is not whole memory blocks (%#llx)\n",
+		       start, size, block);
+		return -EINVAL;
+	}
+	if (check_add_overflow(start, size, &end) || start < plug.start ||
+	    end - 1 > plug.end) {
+		pr_err("[%#llx+%#llx] is beyond hotpluggable memory [%#llx-%#llx]\n",
+		       start, size, plug.start, plug.end);
+		return -ERANGE;
+	}
+	if (!borrow)
+		return 0;
+
+	/* QEMU only: every block of the range we borrow must be present. */
+	walk_iomem_res_desc(IORES_DESC_NONE,
+			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    start, end - 1, &ram, add_ram_size);
+	if (ram != size) {
+		pr_err("[%#llx+%#llx] is not all present memory\n", start, size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int __init private_region_init(void)
 {
+	const u64 block = memory_block_size_bytes();
+	u64 taken = 0;
 	int ret;
 
-	if (nid < 0 || !size)
-		return -EINVAL;
+	ret = check_params();
+	if (ret)
+		return ret;
 
 	/*
-	 * Step 0 (QEMU only): the DIMM is present but offline; remove it from
-	 * the ordinary memory map so it can be added back as private memory.
+	 * Step 0: register as the node's owner.  The kernel refuses a node
+	 * with ordinary memory online (-EBUSY) or with another owner.
 	 */
-	if (borrow) {
-		ret = remove_memory(start, size);
+	ret = node_private_register(nid, &np);
+	if (ret) {
+		pr_err("node %d cannot be private: %d\n", nid, ret);
+		return ret;
+	}
+
+	/*
+	 * QEMU only: the DIMM is present but offline; remove it from the
+	 * ordinary memory map so it can be added back as private memory.
+	 * One block at a time: removing a range across two pieces it was
+	 * added in would leave their resources behind, and giving back part
+	 * of the DIMM earlier made such pieces.  As the node's owner we may
+	 * use offline_and_remove_private_memory(), which refuses a block of
+	 * another node.
+	 */
+	for (; borrow && taken < size; taken += block) {
+		ret = offline_and_remove_private_memory(nid, start + taken, block);
 		if (ret) {
-			pr_err("cannot take over [%#llx+%#llx]: %d\n", start, size, ret);
-			return ret;
+			pr_err("cannot take over block %#llx from node %d: %d\n",
+			       start + taken, nid, ret);
+			goto give_back;
 		}
 	}
 
 	/*
-	 * Step 1: register as the node's owner and hotplug the range.  The
-	 * node becomes N_MEMORY_PRIVATE: only GFP_PRIVATE/__GFP_PRIVATE
-	 * allocations reach it.  Private memory is always ZONE_MOVABLE.
+	 * Step 1: hotplug the range.  The node becomes N_MEMORY_PRIVATE:
+	 * only GFP_PRIVATE/__GFP_PRIVATE allocations reach it.  Private
+	 * memory is always ZONE_MOVABLE.
 	 */
 	ret = add_private_memory_driver_managed(nid, start, size,
 						"System RAM (private_region)",
@@ -397,10 +469,10 @@ static int __init private_region_init(void)
 
 remove:
 	offline_and_remove_private_memory(nid, start, size);
-	node_private_unregister(&np);
 give_back:
-	if (borrow)
-		add_memory(nid, start, size, MHP_NONE);
+	node_private_unregister(&np);
+	if (taken)
+		add_memory(nid, start, taken, MHP_NONE);
 	return ret;
 }
 
