@@ -737,8 +737,10 @@ TEST_F(cg, granted_mbind_lands_on_node)
 
 /*
  * A granted task with pages on node 2 still sees only ordinary nodes in
- * its cpuset: Mems_allowed_list of /proc/self/status and, with the cpuset
- * controller on, cpuset.mems.effective of its cgroup leave node 2 out.
+ * its cpuset: with the cpuset controller on, cpuset.mems.effective of its
+ * cgroup leaves node 2 out.  Mems_allowed_list of /proc/self/status, where
+ * libnuma learns which nodes a policy may name, lists the granted node as
+ * well (patch 27), next to the ordinary ones.
  */
 static int wk_cpuset_view(struct cg_worker *w, void *arg)
 {
@@ -759,8 +761,9 @@ static int wk_cpuset_view(struct cg_worker *w, void *arg)
 	WORKER_CHECK(line, "no Mems_allowed_list");
 	line += strlen("Mems_allowed_list:");
 	*strchrnul(line, '\n') = 0;
-	WORKER_CHECK(!nodelist_has(line, NID), "Mems_allowed_list shows node %d: %s",
+	WORKER_CHECK(nodelist_has(line, NID), "Mems_allowed_list lacks node %d: %s",
 		     NID, line);
+	WORKER_CHECK(nodelist_has(line, 0), "Mems_allowed_list lacks node 0: %s", line);
 	if (cg_read(cg, "cpuset.mems.effective", buf, sizeof(buf)) >= 0)
 		WORKER_CHECK(!nodelist_has(buf, NID),
 			     "cpuset.mems.effective shows node %d: %s", NID, buf);
