@@ -38,7 +38,7 @@ VM_TIMEOUT ?= 1200
 
 .PHONY: all help deps tree tree-reset export checkpatch config kernel kernel-base \
 	modules tests initramfs host host-test check demo vm-test shell bisect-check \
-	bench bench-accel bench-cgroup bench-progs regress regress-progs \
+	bench bench-accel bench-cgroup bench-cgroup-cpuset bench-progs regress regress-progs \
 	harness-selftest clean distclean
 
 all: kernel
@@ -160,13 +160,17 @@ bench-accel: bench-progs initramfs
 bench-cgroup: bench-progs initramfs
 	@tools/testing/bench/run-bench.sh cgroup
 
+## bench-cgroup-cpuset  the same with every cgroup a cpuset
+bench-cgroup-cpuset: bench-progs initramfs
+	@tools/testing/bench/run-bench.sh cgroup-cpuset
+
 # Benchmark programs live in tools/testing/bench; the guest runs them as
 # the targets "bench" (plain), "bench-private" (with node 2 private) and
 # "bench-accel" (accel_bench loads examples/accel_mem for node 2 itself),
 # "bench-cgroup" (cgroup_bench likewise, and makes its own cgroups).
 bench-progs: tree
 	@mkdir -p $(B)/tests/bench $(B)/tests/bench-private $(B)/tests/bench-accel \
-		$(B)/tests/bench-cgroup
+		$(B)/tests/bench-cgroup $(B)/tests/bench-cgroup-cpuset
 	@gcc -static -O2 -Wall -Wextra -Werror -o $(B)/tests/bench/fault_bench \
 		tools/testing/bench/fault_bench.c -lnuma
 	@install -m 755 tools/testing/bench/with_private_node.sh $(B)/tests/bench-private/
@@ -174,6 +178,7 @@ bench-progs: tree
 		-o $(B)/tests/bench-accel/accel_bench tools/testing/bench/accel_bench.c -lnuma
 	@gcc -static -O2 -Wall -Wextra -Werror -Itools/testing/selftests/lib \
 		-o $(B)/tests/bench-cgroup/cgroup_bench tools/testing/bench/cgroup_bench.c -lnuma
+	@install -m 755 tools/testing/bench/cgroup_bench_cpuset.sh $(B)/tests/bench-cgroup-cpuset/
 
 ## regress           base tree's cgroup + mm selftests on base and patched, side by side
 regress: kernel kernel-base regress-progs

@@ -14,8 +14,11 @@
 #         granted node 2 against mbind {0} in a cgroup, then with 999 sibling
 #         cgroups and 8 levels deep; CGROUP_BOOTS boots of the patched kernel.
 #         Writes build/results/bench-cgroup.txt.
+#  cgroup-cpuset  the same with every cgroup a cpuset (the cpuset
+#         controller on below the root).  Writes
+#         build/results/bench-cgroup-cpuset.txt.
 #
-#   run-bench.sh [fault|accel|cgroup|all]   (default all; after "make
+#   run-bench.sh [fault|accel|cgroup|cgroup-cpuset|all]   (default all; after "make
 #                          bench-progs initramfs", plus kernel-base for fault)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -136,7 +139,8 @@ accel_bench() {
 
 # The cgroup scenario: like accel, one line per boot (medians over the
 # boot's rounds and their ratios), then the median of each column.
-cgroup_bench() {
+cgroup_bench() {	# [guest target: bench-cgroup, or bench-cgroup-cpuset]
+	local target=${1:-bench-cgroup}
 	local -a med=()
 	local fmt='%-6s %7s %7s %7s %7s %7s %7s %7s  %6s %6s %6s %6s %6s %6s %6s %6s\n'
 	{
@@ -154,11 +158,13 @@ cgroup_bench() {
 	echo "  deep0  the same cgroup, mbind {0} (the memory controller's own depth cost)"
 	echo "  1ko/o  ord measured alongside 1k, over ord: drift between the two phases"
 	echo "  gdep   (deep/deep0) / (grant/ord): the grant's own cost of 7 more levels"
+	[ "$target" = bench-cgroup ] ||
+		echo "With the cpuset controller on below the root: every cgroup is a cpuset."
 	echo
 	printf "$fmt" boot ord grant 1k 1k-req deep deep0 ord1 \
 		g/o 1k/g 1kr/g deep/g d0/o 1ko/o g/o1 gdep
 	# shellcheck disable=SC2016
-	per_boot_rows bench-cgroup "$CGROUP_BOOTS" "$fmt" 15 '
+	per_boot_rows "$target" "$CGROUP_BOOTS" "$fmt" 15 '
 		/^# bench cgroup fault_ns/ { f = $6 " " $8 " " $16 " " $20 " " $10 " " $12 " " $22 }
 		/^# bench cgroup ratio/ { r = $6 " " $8 " " $10 " " $12 " " $14 " " $18 " " $22 " " $24 }
 		END { if (f != "" && r != "") print f, r }'
@@ -171,13 +177,16 @@ cgroup_bench() {
 	echo "  of which the grant's own (gdep):           ${med[14]}"
 	echo "(reference: 8 levels deep, mbind {0} / ordinary: ${med[11]}, the memory controller's own;"
 	echo " ordinary with 999 siblings / ordinary: ${med[12]}, drift between the phases)"
-	} | tee "$b/results/bench-cgroup.txt"
+	} | tee "$b/results/$target.txt"
 }
 
 case "$which" in
 fault) fault_bench ;;
 accel) accel_bench ;;
 cgroup) cgroup_bench ;;
-all) fault_bench; echo; accel_bench; echo; cgroup_bench ;;
-*) echo "run-bench: unknown benchmark $which (fault, accel, cgroup or all)" >&2; exit 2 ;;
+cgroup-cpuset) cgroup_bench bench-cgroup-cpuset ;;
+all) fault_bench; echo; accel_bench; echo; cgroup_bench; echo
+     cgroup_bench bench-cgroup-cpuset ;;
+*) echo "run-bench: unknown benchmark $which (fault, accel, cgroup, cgroup-cpuset or all)" >&2
+   exit 2 ;;
 esac
